@@ -1,0 +1,1 @@
+"""On-demand EMR clusters: rules, provisioning, lifecycle."""

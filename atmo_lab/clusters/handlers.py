@@ -1,0 +1,90 @@
+"""REST routes for releases and clusters (API §3.1, §3.3)."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..handlers import AtmoHandler, object_id, route
+from . import service
+from .releases import active_releases
+
+
+class ReleasesHandler(AtmoHandler):
+    auth_resource = "atmo_lab:clusters"
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply({"releases": active_releases(self.core.settings)})
+
+
+class ClustersHandler(AtmoHandler):
+    auth_resource = "atmo_lab:clusters"
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        page = await self.run(
+            service.list_clusters,
+            self.core,
+            self.caller(),
+            status=self.get_argument("status", "active"),
+            owner=self.get_argument("owner", None),
+            limit=self.get_argument("limit", None),
+            cursor=self.get_argument("cursor", None),
+        )
+        self.reply_page("clusters", page)
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        cluster = await self.run(service.launch_cluster, self.core, self.caller(), body)
+        self.reply(cluster, 201)
+
+
+class IdentifierSuggestionHandler(AtmoHandler):
+    auth_resource = "atmo_lab:clusters"
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        identifier = await self.run(service.suggest_identifier, self.core)
+        self.reply({"identifier": identifier})
+
+
+class ClusterHandler(AtmoHandler):
+    auth_resource = "atmo_lab:clusters"
+
+    @web.authenticated
+    @authorized
+    async def get(self, cluster_id: str) -> None:
+        cluster = await self.run(
+            service.get_cluster, self.core, self.caller(), object_id(cluster_id)
+        )
+        self.reply(cluster)
+
+
+class ClusterActionHandler(AtmoHandler):
+    auth_resource = "atmo_lab:clusters"
+
+    @web.authenticated
+    @authorized
+    async def post(self, cluster_id: str, action: str) -> None:
+        caller, pk = self.caller(), object_id(cluster_id)
+        if action == "terminate":
+            cluster = await self.run(service.terminate_cluster, self.core, caller, pk)
+        else:
+            operation = service.extend_cluster if action == "extend" else service.resize_cluster
+            cluster = await self.run(operation, self.core, caller, pk, self.json_body())
+        self.reply(cluster)
+
+
+handlers = [
+    (route("releases"), ReleasesHandler),
+    (route("clusters"), ClustersHandler),
+    (route("clusters/new-identifier"), IdentifierSuggestionHandler),
+    (route(r"clusters/([^/]+)"), ClusterHandler),
+    (route(r"clusters/([^/]+)/(extend|terminate|resize)"), ClusterActionHandler),
+]

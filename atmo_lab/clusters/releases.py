@@ -1,0 +1,60 @@
+"""The EMR releases users may choose, from the ``emr_releases`` config."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import ValidationFailed
+from ..settings import CHANGELOG_URL, Settings
+
+PUBLIC_FIELDS = ("version", "changelog_url", "help_text", "is_experimental", "is_deprecated")
+
+
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural sort key: ``7.10.0`` sorts above ``7.9.0``."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", version))
+
+
+def _normalise(release: Mapping[str, Any]) -> dict[str, Any]:
+    version = str(release["version"])
+    return {
+        "version": version,
+        "changelog_url": release.get("changelog_url") or CHANGELOG_URL.format(version=version),
+        "help_text": release.get("help_text", ""),
+        "is_experimental": bool(release.get("is_experimental", False)),
+        "is_deprecated": bool(release.get("is_deprecated", False)),
+        "is_active": bool(release.get("is_active", True)),
+    }
+
+
+def active_releases(settings: Settings) -> list[dict[str, Any]]:
+    """Active releases, newest first, with the public fields only."""
+    releases = [_normalise(r) for r in settings.emr_releases if r.get("version")]
+    releases = [r for r in releases if r["is_active"]]
+    releases.sort(key=lambda r: version_key(r["version"]), reverse=True)
+    return [{k: r[k] for k in PUBLIC_FIELDS} for r in releases]
+
+
+def default_release(releases: Iterable[Mapping[str, Any]]) -> str | None:
+    """The newest stable release (neither experimental nor deprecated), else the newest."""
+    releases = list(releases)
+    for release in releases:
+        if not release["is_experimental"] and not release["is_deprecated"]:
+            return str(release["version"])
+    return str(releases[0]["version"]) if releases else None
+
+
+def resolve_release(settings: Settings, requested: object, field: str = "emr_release") -> str:
+    """The requested active release, or the default one when none is requested."""
+    releases = active_releases(settings)
+    if requested is None or requested == "":
+        version = default_release(releases)
+        if version is None:
+            raise ValidationFailed({field: "No EMR release is configured (emr_releases)."})
+        return version
+    if not isinstance(requested, str) or requested not in {r["version"] for r in releases}:
+        choices = ", ".join(r["version"] for r in releases)
+        raise ValidationFailed({field: f"Choose one of the available EMR releases: {choices}."})
+    return requested

@@ -1,0 +1,355 @@
+"""Cluster operations for a caller: launch, list, extend, resize, terminate (API §3.3)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from .. import emr
+from ..aws import call
+from ..caller import Caller
+from ..core import Core
+from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
+from ..keys.models import SSHKey
+from ..pages import Page, keyset_page
+from ..store import utcnow
+from ..validation import Collector, check_identifier, check_int, iso, require_object
+from .models import Cluster
+from .names import deduplicate, random_name
+from .releases import resolve_release
+
+log = logging.getLogger(__name__)
+
+EXPIRY_WARNING_WINDOW = dt.timedelta(hours=1)
+MIN_LIFETIME_HOURS = 2
+NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
+
+
+def cluster_to_dict(cluster: Cluster, now: dt.datetime | None = None) -> dict[str, Any]:
+    now = now or utcnow()
+    active = cluster.status in emr.ACTIVE_STATES
+    return {
+        "id": cluster.id,
+        "identifier": cluster.identifier,
+        "size": cluster.size,
+        "lifetime_hours": cluster.lifetime_hours,
+        "lifetime_extension_count": cluster.lifetime_extension_count,
+        "ssh_key_id": cluster.ssh_key_id,
+        "emr_release": cluster.emr_release,
+        "jobflow_id": cluster.jobflow_id,
+        "status": cluster.status,
+        "status_reason": cluster.status_reason,
+        "master_address": cluster.master_address,
+        "created_at": iso(cluster.created_at),
+        "started_at": iso(cluster.started_at),
+        "ready_at": iso(cluster.ready_at),
+        "finished_at": iso(cluster.finished_at),
+        "expires_at": iso(cluster.expires_at),
+        "is_active": active,
+        "is_expiring_soon": active and cluster.expires_at <= now + EXPIRY_WARNING_WINDOW,
+        "owner": cluster.owner,
+    }
+
+
+def size_limit(core: Core, caller: Caller) -> int | None:
+    """The largest size the caller may ask for (None: no limit, for maintainers)."""
+    return None if caller.is_maintainer else core.settings.max_cluster_size
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def list_clusters(
+    core: Core,
+    caller: Caller,
+    status: str = "active",
+    owner: str | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page:
+    """The caller's clusters (everyone's for a maintainer asking ``owner=all``), newest first."""
+    if status not in emr.STATUS_GROUPS:
+        raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
+    query = select(Cluster)
+    if not (owner == "all" and caller.is_maintainer):
+        query = query.where(Cluster.owner == caller.username)
+    states = emr.STATUS_GROUPS[status]
+    if states is not None:
+        query = query.where(Cluster.status.in_(states))
+    now = utcnow()
+    with core.store.reader() as session:
+        return keyset_page(
+            session,
+            query,
+            Cluster.id,
+            limit or core.settings.page_size,
+            cursor,
+            lambda c: cluster_to_dict(c, now),
+        )
+
+
+def visible_cluster(session: Session, caller: Caller, cluster_id: int) -> Cluster:
+    """A cluster the caller may see (their own; any for maintainers)."""
+    cluster = session.get(Cluster, cluster_id)
+    if cluster is None or not (caller.owns(cluster.owner) or caller.is_maintainer):
+        raise NotFound(f"No cluster {cluster_id}.")
+    return cluster
+
+
+def owned_cluster(session: Session, caller: Caller, cluster_id: int, lock: bool = False) -> Cluster:
+    """The caller's own cluster (NotFound for everyone else's)."""
+    cluster = session.get(Cluster, cluster_id, with_for_update=lock)
+    if cluster is None or not caller.owns(cluster.owner):
+        raise NotFound(f"No cluster {cluster_id}.")
+    return cluster
+
+
+def get_cluster(core: Core, caller: Caller, cluster_id: int) -> dict[str, Any]:
+    with core.store.reader() as session:
+        return cluster_to_dict(visible_cluster(session, caller, cluster_id))
+
+
+def identifier_taken(session: Session, identifier: str) -> bool:
+    return (
+        session.scalar(select(Cluster.id).where(Cluster.identifier == identifier).limit(1))
+        is not None
+    )
+
+
+def suggest_identifier(core: Core) -> str:
+    """A free generated identifier for the launch form."""
+    with core.store.reader() as session:
+        return deduplicate(random_name(), lambda name: identifier_taken(session, name))
+
+
+# --- launching -----------------------------------------------------------------------------
+
+
+def _validate_launch(core: Core, caller: Caller, body: Mapping[str, Any]) -> dict[str, Any]:
+    settings = core.settings
+    with core.store.reader() as session:
+        keys = set(session.scalars(select(SSHKey.id).where(SSHKey.owner == caller.username)))
+    if not keys:
+        raise Conflict(NO_KEYS, {"ssh_key_id": NO_KEYS})
+    found = Collector()
+    identifier = body.get("identifier")
+    if identifier is not None and identifier != "":
+        identifier = found.check(check_identifier, identifier)
+    else:
+        identifier = None
+    size = found.check(check_int, body.get("size"), "size", 1, size_limit(core, caller))
+    lifetime = body.get("lifetime_hours", settings.default_cluster_lifetime)
+    lifetime = found.check(
+        check_int, lifetime, "lifetime_hours", MIN_LIFETIME_HOURS, settings.max_cluster_lifetime
+    )
+    key_id = body.get("ssh_key_id")
+    if isinstance(key_id, bool) or not isinstance(key_id, int) or key_id not in keys:
+        found.errors["ssh_key_id"] = "Choose one of your SSH keys."
+    release = found.check(resolve_release, settings, body.get("emr_release"))
+    found.raise_if_any()
+    return {
+        "identifier": identifier,
+        "size": size,
+        "lifetime_hours": lifetime,
+        "ssh_key_id": key_id,
+        "emr_release": release,
+    }
+
+
+def _bootstrap(core: Core, owner: str, public_key: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "Name": "setup-atmo-lab-cluster",
+            "ScriptBootstrapAction": {
+                "Path": core.settings.bootstrap_script_uri,
+                "Args": ["--public-key", public_key, "--owner", owner],
+            },
+        }
+    ]
+
+
+def launch_params(
+    core: Core, owner: str, identifier: str, release: str, size: int, public_key: str,
+    now: dt.datetime,
+) -> dict[str, Any]:  # fmt: skip
+    """RunJobFlow parameters of an interactive cluster (kept alive when it has no steps)."""
+    return emr.job_flow_params(
+        core.settings,
+        kind="cluster",
+        owner=owner,
+        identifier=identifier,
+        release=release,
+        size=size,
+        keep_alive=True,
+        now=now,
+        bootstrap_actions=_bootstrap(core, owner, public_key),
+    )
+
+
+def launch_cluster(core: Core, caller: Caller, body: object) -> dict[str, Any]:
+    """Validate, call RunJobFlow, then record the cluster; nothing is stored if AWS fails."""
+    fields = _validate_launch(core, caller, require_object(body))
+    with core.store.reader() as session:
+        key = session.get(SSHKey, fields["ssh_key_id"])
+        assert key is not None
+        public_key = key.key
+        identifier = fields["identifier"] or deduplicate(
+            random_name(), lambda name: identifier_taken(session, name)
+        )
+    now = utcnow()
+    params = launch_params(
+        core, caller.username, identifier, fields["emr_release"], fields["size"], public_key, now
+    )
+    jobflow_id = emr.run_job_flow(core, params)
+    try:
+        with core.store.session() as session:
+            cluster = Cluster(
+                owner=caller.username,
+                identifier=identifier,
+                size=fields["size"],
+                lifetime_hours=fields["lifetime_hours"],
+                ssh_key_id=fields["ssh_key_id"],
+                emr_release=fields["emr_release"],
+                jobflow_id=jobflow_id,
+                status=emr.STARTING,
+                created_at=now,
+                expires_at=now + dt.timedelta(hours=fields["lifetime_hours"]),
+            )
+            session.add(cluster)
+            session.flush()
+            cluster_id = cluster.id
+    except SQLAlchemyError:
+        log.exception("Could not record cluster %s; terminating it", jobflow_id)
+        _terminate_quietly(core, jobflow_id)
+        raise
+    return refresh_cluster(core, cluster_id)
+
+
+def _terminate_quietly(core: Core, jobflow_id: str) -> None:
+    try:
+        emr.terminate(core, [jobflow_id])
+    except AwsFailure:
+        log.exception("Could not terminate orphaned job flow %s", jobflow_id)
+
+
+# --- syncing -------------------------------------------------------------------------------
+
+
+def apply_info(cluster: Cluster, info: emr.ClusterInfo) -> bool:
+    """Copy EMR's view onto the row; a missing value never blanks a stored one."""
+    changed = False
+    updates: dict[str, Any] = {
+        "status": info.status or None,
+        "status_reason": info.reason or None,
+        "master_address": info.master_address,
+        "started_at": info.started_at,
+        "ready_at": info.ready_at,
+        "finished_at": info.finished_at,
+    }
+    for name, value in updates.items():
+        if value is not None and getattr(cluster, name) != value:
+            setattr(cluster, name, value)
+            changed = True
+    return changed
+
+
+def refresh_cluster(core: Core, cluster_id: int) -> dict[str, Any]:
+    """DescribeCluster and store what changed; a failed describe leaves the row as it was."""
+    with core.store.reader() as session:
+        cluster = session.get(Cluster, cluster_id)
+        if cluster is None:
+            raise NotFound(f"No cluster {cluster_id}.")
+        jobflow_id = cluster.jobflow_id
+    try:
+        info = emr.describe(core, jobflow_id)
+    except AwsFailure:
+        log.warning("DescribeCluster failed for %s; keeping the stored status", jobflow_id)
+        info = None
+    with core.store.session() as session:
+        cluster = session.get(Cluster, cluster_id)
+        assert cluster is not None
+        if info is not None:
+            apply_info(cluster, info)
+        return cluster_to_dict(cluster)
+
+
+# --- lifecycle -----------------------------------------------------------------------------
+
+
+def _require_active(cluster: Cluster, action: str) -> None:
+    if cluster.status not in emr.ACTIVE_STATES:
+        raise Conflict(
+            f"Cluster {cluster.identifier} is not active ({cluster.status}); it can't be {action}."
+        )
+
+
+def extend_cluster(core: Core, caller: Caller, cluster_id: int, body: object) -> dict[str, Any]:
+    """Add ``hours`` to the current expiry; a new expiry warning will be sent."""
+    hours = check_int(
+        require_object(body).get("hours"), "hours", MIN_LIFETIME_HOURS,
+        core.settings.max_cluster_lifetime,
+    )  # fmt: skip
+    with core.store.session() as session:
+        cluster = owned_cluster(session, caller, cluster_id, lock=True)
+        _require_active(cluster, "extended")
+        cluster.expires_at = cluster.expires_at + dt.timedelta(hours=hours)
+        cluster.lifetime_extension_count += 1
+        cluster.expiration_warning_sent = False
+        session.flush()
+        return cluster_to_dict(cluster)
+
+
+def terminate_cluster(core: Core, caller: Caller, cluster_id: int) -> dict[str, Any]:
+    """TerminateJobFlows, then refresh the status from EMR."""
+    with core.store.reader() as session:
+        cluster = owned_cluster(session, caller, cluster_id)
+        _require_active(cluster, "terminated")
+        jobflow_id = cluster.jobflow_id
+    emr.terminate(core, [jobflow_id])
+    return refresh_cluster(core, cluster_id)
+
+
+def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) -> dict[str, Any]:
+    """Set the core instance group to ``size`` nodes."""
+    size = check_int(require_object(body).get("size"), "size", 1, size_limit(core, caller))
+    with core.store.reader() as session:
+        cluster = owned_cluster(session, caller, cluster_id)
+        _require_active(cluster, "resized")
+        if cluster.size == 1:
+            raise Conflict(
+                f"Cluster {cluster.identifier} was launched with size 1 (a master node only) and "
+                "has no core nodes to resize; launch a cluster with size 2 or more.",
+                {"size": "This cluster has no core nodes."},
+            )
+        jobflow_id = cluster.jobflow_id
+    if size < 2:
+        raise ValidationFailed(
+            {"size": "A cluster with core nodes keeps at least 2; terminate it to release them."}
+        )
+    group_id = _core_group_id(core, jobflow_id)
+    call(
+        "ModifyInstanceGroups",
+        core.aws.emr.modify_instance_groups,
+        ClusterId=jobflow_id,
+        InstanceGroups=[{"InstanceGroupId": group_id, "InstanceCount": size}],
+    )
+    with core.store.session() as session:
+        cluster = owned_cluster(session, caller, cluster_id)
+        cluster.size = size
+        session.flush()
+        return cluster_to_dict(cluster)
+
+
+def _core_group_id(core: Core, jobflow_id: str) -> str:
+    pages = core.aws.emr.get_paginator("list_instance_groups").paginate(ClusterId=jobflow_id)
+    groups = call("ListInstanceGroups", lambda: [g for p in pages for g in p["InstanceGroups"]])
+    for group in groups:
+        if group.get("InstanceGroupType") == "CORE":
+            return str(group["Id"])
+    raise Conflict("The cluster has no core instance group to resize.", {"size": "No core nodes."})

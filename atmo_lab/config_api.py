@@ -1,0 +1,40 @@
+"""``GET /config``: what the frontend and widgets need to know about this installation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from .caller import Caller
+from .clusters.service import size_limit
+from .core import Core
+from .handlers import AtmoHandler, route
+from .jobs.rules import JOB_INTERVALS
+
+
+def public_config(core: Core, caller: Caller) -> dict[str, Any]:
+    settings = core.settings
+    return {
+        "user": caller.username,
+        "is_maintainer": caller.is_maintainer,
+        "region": settings.region,
+        "max_cluster_size": size_limit(core, caller),
+        "max_cluster_lifetime": settings.max_cluster_lifetime,
+        "default_cluster_lifetime": settings.default_cluster_lifetime,
+        "job_executor": settings.job_executor,
+        "job_intervals": list(JOB_INTERVALS),
+    }
+
+
+class ConfigHandler(AtmoHandler):
+    auth_resource = "atmo_lab:config"
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(public_config(self.core, self.caller()))
+
+
+handlers = [(route("config"), ConfigHandler)]

@@ -1,0 +1,44 @@
+"""The core: settings, store and AWS clients that every adapter shares."""
+
+from __future__ import annotations
+
+import threading
+
+from .aws import AwsClients
+from .caller import Caller, caller_for
+from .settings import Settings, load_settings
+from .store import Store
+
+
+class Core:
+    """Everything a rule needs: the resolved settings, the store and the AWS clients.
+
+    The server, the worker, the CLI and the widgets each hold one; none of them holds rules.
+    """
+
+    def __init__(
+        self, settings: Settings, store: Store | None = None, aws: AwsClients | None = None
+    ) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.db_url)
+        self.aws = aws or AwsClients(settings.region)
+
+    def caller(self, identity_username: str | None = None) -> Caller:
+        """The caller for a request (see :func:`atmo_lab.caller.caller_for`)."""
+        return caller_for(self.settings, identity_username)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+_default_core: Core | None = None
+_default_lock = threading.Lock()
+
+
+def default_core() -> Core:
+    """The Core of this installation, from the Jupyter config files (kernels, CLI)."""
+    global _default_core
+    with _default_lock:
+        if _default_core is None:
+            _default_core = Core(load_settings())
+        return _default_core

@@ -1,0 +1,1 @@
+"""Scheduled notebook jobs: intake, schedules, runs and results."""

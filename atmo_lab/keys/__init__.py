@@ -1,0 +1,1 @@
+"""SSH public keys: validation, fingerprints and per-user storage."""

@@ -1,0 +1,265 @@
+"""Configuration shared by the server, the worker, the CLI and the widgets.
+
+The traits live on :class:`AtmoLabConfig`, a mixin that :class:`atmo_lab.app.AtmoLabApp` (the
+server extension) inherits. Outside the server, :func:`load_settings` reads the same Jupyter
+config files (``jupyter_server_config.{py,json}`` and ``jupyter_server_config.d/*.json`` on the
+Jupyter config path) and returns the same :class:`Settings`, so every part of an installation
+agrees on the store, the buckets and the limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from traitlets import Bool, CaselessStrEnum, Dict, HasTraits, Int, List, Set, Unicode, default
+from traitlets.config import Application, Config, Configurable
+from traitlets.config.loader import ConfigFileNotFound
+
+DEFAULT_RELEASES: list[dict[str, Any]] = [
+    {"version": "7.5.0", "changelog_url": "", "help_text": "", "is_experimental": False,
+     "is_deprecated": False, "is_active": True},
+    {"version": "7.3.0", "changelog_url": "", "help_text": "", "is_experimental": False,
+     "is_deprecated": False, "is_active": True},
+    {"version": "6.15.0", "changelog_url": "", "help_text": "", "is_experimental": False,
+     "is_deprecated": True, "is_active": True},
+]  # fmt: skip
+
+CHANGELOG_URL = "https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-{version}.html"
+
+
+def _data_dir() -> Path:
+    from jupyter_core.paths import jupyter_data_dir
+
+    return Path(jupyter_data_dir()) / "atmo_lab"
+
+
+def _default_owner() -> str:
+    user = os.environ.get("JUPYTERHUB_USER")
+    if user:
+        return user
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return "jovyan"
+
+
+def _default_region() -> str:
+    import boto3
+
+    return boto3.session.Session().region_name or "us-west-2"
+
+
+class AtmoLabConfig(HasTraits):
+    """The configurable traits (``c.AtmoLabApp.<name>``); see docs/API.md §2."""
+
+    db_url = Unicode(
+        "", help="SQLAlchemy URL of the state store (default: SQLite under the Jupyter data dir)"
+    ).tag(config=True)
+    queue_url = Unicode(
+        "", help="huey storage: sqlite:///path or redis://host:port/db (default: beside the DB)"
+    ).tag(config=True)
+    embedded_worker = Bool(
+        True, help="Run the huey consumer inside the Jupyter server process"
+    ).tag(config=True)
+    worker_threads = Int(2, help="Worker threads of the huey consumer").tag(config=True)
+    region = Unicode("", help="AWS region (default: boto3's configured region or us-west-2)").tag(
+        config=True
+    )
+    code_bucket = Unicode("atmo-lab-code", help="S3 bucket for uploaded notebooks").tag(config=True)
+    public_data_bucket = Unicode("atmo-lab-public-data", help="S3 bucket for public results").tag(
+        config=True
+    )
+    private_data_bucket = Unicode(
+        "atmo-lab-private-data", help="S3 bucket for private results"
+    ).tag(config=True)
+    log_bucket = Unicode("atmo-lab-logs", help="S3 bucket for EMR logs").tag(config=True)
+    max_cluster_size = Int(30, help="Upper bound of cluster size for non-maintainers").tag(
+        config=True
+    )
+    max_cluster_lifetime = Int(24, help="Upper bound (hours) of lifetime and extensions").tag(
+        config=True
+    )
+    default_cluster_lifetime = Int(8, help="Default cluster lifetime in hours").tag(config=True)
+    emr_releases = List(
+        Dict(), default_value=DEFAULT_RELEASES, help="EMR releases users may pick"
+    ).tag(config=True)
+    job_executor = CaselessStrEnum(
+        ["emr", "local"], default_value="emr", help="Where scheduled notebooks run"
+    ).tag(config=True)
+    owner = Unicode(
+        "", help="Owner of what this server creates (default $JUPYTERHUB_USER or login)"
+    ).tag(config=True)
+    multi_user = Bool(False, help="Owners are the authenticated Jupyter identities' usernames").tag(
+        config=True
+    )
+    maintainers = Set(Unicode(), help="Usernames that may exceed limits and see all jobs").tag(
+        config=True
+    )
+    mail_sender = Unicode("", help="SES sender address; empty disables mail").tag(config=True)
+    environment = Unicode("dev", help="Used in EMR names and tags").tag(config=True)
+
+    # EMR launch parameters (reference/atmo.md §5)
+    master_instance_type = Unicode("m5.xlarge").tag(config=True)
+    worker_instance_type = Unicode("m5.xlarge").tag(config=True)
+    use_spot_instances = Bool(True, help="Core nodes on the spot market").tag(config=True)
+    spot_bid_price = Unicode("0.84", help="Spot bid (USD/hour) for core nodes").tag(config=True)
+    ec2_key_name = Unicode("", help="EC2 key pair of the operators (optional)").tag(config=True)
+    job_flow_role = Unicode("EMR_EC2_DefaultRole").tag(config=True)
+    service_role = Unicode("EMR_DefaultRole").tag(config=True)
+    emr_applications = List(
+        Unicode(), default_value=["Spark", "Hive", "JupyterEnterpriseGateway"]
+    ).tag(config=True)
+    bootstrap_script_uri = Unicode(
+        "",
+        help="Bootstrap script that installs the user's key (default s3://<code_bucket>/bootstrap/atmo-lab.sh)",
+    ).tag(config=True)
+    job_bootstrap_script_uri = Unicode(
+        "",
+        help="Bootstrap script for job clusters (default s3://<code_bucket>/bootstrap/atmo-lab-job.sh)",
+    ).tag(config=True)
+    instance_app_tag = Unicode("atmo-lab-worker-instance").tag(config=True)
+    accounting_app_tag = Unicode("atmo-lab").tag(config=True)
+    accounting_type_tag = Unicode("worker").tag(config=True)
+    max_notebook_bytes = Int(100 * 1024 * 1024, help="Largest notebook accepted (bytes)").tag(
+        config=True
+    )
+    page_size = Int(200, help="Default page size of list routes").tag(config=True)
+
+    @default("owner")
+    def _owner_default(self) -> str:
+        return _default_owner()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration: what the core reads."""
+
+    db_url: str
+    queue_url: str
+    embedded_worker: bool
+    worker_threads: int
+    region: str
+    code_bucket: str
+    public_data_bucket: str
+    private_data_bucket: str
+    log_bucket: str
+    max_cluster_size: int
+    max_cluster_lifetime: int
+    default_cluster_lifetime: int
+    emr_releases: tuple[dict[str, Any], ...]
+    job_executor: str
+    owner: str
+    multi_user: bool
+    maintainers: frozenset[str]
+    mail_sender: str
+    environment: str
+    master_instance_type: str
+    worker_instance_type: str
+    use_spot_instances: bool
+    spot_bid_price: str
+    ec2_key_name: str
+    job_flow_role: str
+    service_role: str
+    emr_applications: tuple[str, ...]
+    bootstrap_script_uri: str
+    job_bootstrap_script_uri: str
+    instance_app_tag: str
+    accounting_app_tag: str
+    accounting_type_tag: str
+    max_notebook_bytes: int
+    page_size: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, source: AtmoLabConfig) -> Settings:
+        """Resolve defaults that depend on the machine (paths, region, script URIs)."""
+        db_url = source.db_url or f"sqlite:///{_data_dir() / 'atmo_lab.sqlite'}"
+        queue_url = source.queue_url or _queue_beside(db_url)
+        code = source.code_bucket
+        return cls(
+            db_url=db_url,
+            queue_url=queue_url,
+            embedded_worker=source.embedded_worker,
+            worker_threads=source.worker_threads,
+            region=source.region or _default_region(),
+            code_bucket=code,
+            public_data_bucket=source.public_data_bucket,
+            private_data_bucket=source.private_data_bucket,
+            log_bucket=source.log_bucket,
+            max_cluster_size=source.max_cluster_size,
+            max_cluster_lifetime=source.max_cluster_lifetime,
+            default_cluster_lifetime=source.default_cluster_lifetime,
+            emr_releases=tuple(dict(r) for r in source.emr_releases),
+            job_executor=source.job_executor.lower(),
+            owner=source.owner or _default_owner(),
+            multi_user=source.multi_user,
+            maintainers=frozenset(source.maintainers),
+            mail_sender=source.mail_sender,
+            environment=source.environment,
+            master_instance_type=source.master_instance_type,
+            worker_instance_type=source.worker_instance_type,
+            use_spot_instances=source.use_spot_instances,
+            spot_bid_price=source.spot_bid_price,
+            ec2_key_name=source.ec2_key_name,
+            job_flow_role=source.job_flow_role,
+            service_role=source.service_role,
+            emr_applications=tuple(source.emr_applications),
+            bootstrap_script_uri=source.bootstrap_script_uri
+            or f"s3://{code}/bootstrap/atmo-lab.sh",
+            job_bootstrap_script_uri=source.job_bootstrap_script_uri
+            or f"s3://{code}/bootstrap/atmo-lab-job.sh",
+            instance_app_tag=source.instance_app_tag,
+            accounting_app_tag=source.accounting_app_tag,
+            accounting_type_tag=source.accounting_type_tag,
+            max_notebook_bytes=source.max_notebook_bytes,
+            page_size=source.page_size,
+        )
+
+
+def _queue_beside(db_url: str) -> str:
+    """A huey SQLite queue next to a SQLite store, or under the data dir otherwise."""
+    prefix = "sqlite:///"
+    if db_url.startswith(prefix) and db_url[len(prefix) :] not in ("", ":memory:"):
+        path = Path(db_url[len(prefix) :])
+        return f"sqlite:///{path.with_name(path.stem + '-queue.sqlite')}"
+    return f"sqlite:///{_data_dir() / 'atmo_lab-queue.sqlite'}"
+
+
+class SettingsReader(AtmoLabConfig, Configurable):  # (section names must not start with "_")
+    """Reads the ``AtmoLabApp`` section of a traitlets Config."""
+
+
+def settings_from_config(config: Config) -> Settings:
+    """Settings from a traitlets Config holding an ``AtmoLabApp`` section."""
+    section = config.get("AtmoLabApp", Config())
+    reader = SettingsReader(config=Config({"SettingsReader": section}))
+    return Settings.from_config(reader)
+
+
+def load_config(extra_argv: list[str] | None = None) -> Config:
+    """Load the Jupyter server config files the way ``jupyter server`` does."""
+    from jupyter_core.application import JupyterApp
+
+    class _Loader(JupyterApp):
+        name = "atmo-lab"
+        config_file_name = "jupyter_server_config"
+
+    loader = _Loader()
+    loader.load_config_file()  # jupyter_config and jupyter_server_config on the config path
+    with contextlib.suppress(ConfigFileNotFound):  # the extension's own config file
+        Application.load_config_file(
+            loader, "jupyter_atmo_lab_config", path=loader.config_file_paths
+        )
+    if extra_argv:
+        loader.parse_command_line(extra_argv)
+    return loader.config
+
+
+def load_settings(extra_argv: list[str] | None = None) -> Settings:
+    """The Settings of this installation, for the CLI, the worker and kernels."""
+    return settings_from_config(load_config(extra_argv))

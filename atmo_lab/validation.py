@@ -1,0 +1,86 @@
+"""Small checks shared by the features; each names the field it rejects."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ValidationFailed
+
+IDENTIFIER_RE = re.compile(r"^[a-z0-9-]{1,100}$")
+IDENTIFIER_HELP = "Use 1 to 100 lowercase letters, digits and hyphens."
+
+
+def require_object(body: object) -> Mapping[str, Any]:
+    """The request body must be a JSON object."""
+    if not isinstance(body, Mapping):
+        raise ValidationFailed({"body": "Send a JSON object."})
+    return body
+
+
+def is_valid_identifier(value: object) -> bool:
+    return isinstance(value, str) and IDENTIFIER_RE.fullmatch(value) is not None
+
+
+def check_identifier(value: object, field: str = "identifier") -> str:
+    if not is_valid_identifier(value):
+        raise ValidationFailed(
+            {field: f"Identifier contains invalid characters. {IDENTIFIER_HELP}"}
+        )
+    assert isinstance(value, str)
+    return value
+
+
+def check_int(value: object, field: str, low: int, high: int | None) -> int:
+    """A JSON integer (not a bool, string or float) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed({field: "Enter a whole number."})
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise ValidationFailed({field: f"Must be {bound}."})
+    return value
+
+
+def check_datetime(value: object, field: str) -> dt.datetime:
+    """An ISO 8601 datetime; a value without an offset is taken as UTC."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed(
+            {field: "Enter a date and time in ISO 8601 (e.g. 2026-01-31T09:00:00Z)."}
+        )
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            {field: "Enter a date and time in ISO 8601 (e.g. 2026-01-31T09:00:00Z)."}
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with an explicit offset."""
+    return value.astimezone(dt.timezone.utc).isoformat() if value is not None else None
+
+
+class Collector:
+    """Gathers field errors so that one response names every bad field."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    def check(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            self.errors.update(exc.errors)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(self.errors)
