@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from jupyter_server.extension.application import ExtensionApp
 
@@ -42,8 +43,16 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         from .clusters.handlers import handlers as cluster_handlers
         from .config_api import handlers as config_handlers
         from .keys.handlers import handlers as key_handlers
+        from .notifications.handlers import handlers as notification_handlers
 
-        self.handlers.extend([*config_handlers, *key_handlers, *cluster_handlers])
+        self.handlers.extend(
+            [*config_handlers, *key_handlers, *cluster_handlers, *notification_handlers]
+        )
+
+    async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
+        """Start the embedded huey consumer once the server's loop runs."""
+        if self.core is not None and self.core.settings.embedded_worker:
+            self.core.worker.start(workers=self.core.settings.worker_threads)
 
     async def stop_extension(self) -> None:
         if self._executor is not None:

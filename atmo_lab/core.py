@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from .aws import AwsClients
 from .caller import Caller, caller_for
 from .settings import Settings, load_settings
 from .store import Store
+
+if TYPE_CHECKING:
+    from .worker.runtime import Worker
 
 
 class Core:
@@ -22,12 +26,26 @@ class Core:
         self.settings = settings
         self.store = store or Store(settings.db_url)
         self.aws = aws or AwsClients(settings.region)
+        self._worker: Worker | None = None
+        self._worker_lock = threading.Lock()
+
+    @property
+    def worker(self) -> Worker:
+        """The task queue of this installation (a producer; consumers start it explicitly)."""
+        with self._worker_lock:
+            if self._worker is None:
+                from .worker.runtime import Worker
+
+                self._worker = Worker(self)
+            return self._worker
 
     def caller(self, identity_username: str | None = None) -> Caller:
         """The caller for a request (see :func:`atmo_lab.caller.caller_for`)."""
         return caller_for(self.settings, identity_username)
 
     def close(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
         self.store.dispose()
 
 

@@ -101,6 +101,9 @@ class AtmoLabConfig(HasTraits):
         config=True
     )
     mail_sender = Unicode("", help="SES sender address; empty disables mail").tag(config=True)
+    email_domain = Unicode(
+        "", help="Mail goes to <username>@<email_domain> (usernames that are addresses: as is)"
+    ).tag(config=True)
     environment = Unicode("dev", help="Used in EMR names and tags").tag(config=True)
 
     # EMR launch parameters (reference/atmo.md §5)
@@ -157,6 +160,7 @@ class Settings:
     multi_user: bool
     maintainers: frozenset[str]
     mail_sender: str
+    email_domain: str
     environment: str
     master_instance_type: str
     worker_instance_type: str
@@ -200,6 +204,7 @@ class Settings:
             multi_user=source.multi_user,
             maintainers=frozenset(source.maintainers),
             mail_sender=source.mail_sender,
+            email_domain=source.email_domain,
             environment=source.environment,
             master_instance_type=source.master_instance_type,
             worker_instance_type=source.worker_instance_type,

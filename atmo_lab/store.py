@@ -49,7 +49,9 @@ class Base(DeclarativeBase):
 def _import_models() -> None:
     # Registers every feature's tables on Base.metadata.
     from .clusters import models as _clusters  # noqa: F401
+    from .jobs import models as _jobs  # noqa: F401
     from .keys import models as _keys  # noqa: F401
+    from .notifications import models as _notifications  # noqa: F401
 
 
 def _normalise_url(url: str) -> str:

@@ -1,0 +1,1 @@
+"""What the worker tells users: recorded once, listed in JupyterLab, mailed through SES."""

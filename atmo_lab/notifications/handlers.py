@@ -1,0 +1,44 @@
+"""REST routes for notifications (API §3.5)."""
+
+from __future__ import annotations
+
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..handlers import AtmoHandler, object_id, query_flag, route
+from . import service
+
+
+class NotificationsHandler(AtmoHandler):
+    auth_resource = "atmo_lab:notifications"
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        page = await self.run(
+            service.list_notifications,
+            self.core,
+            self.caller(),
+            unread=query_flag(self, "unread"),
+            limit=self.get_argument("limit", None),
+            cursor=self.get_argument("cursor", None),
+        )
+        self.reply_page("notifications", page)
+
+
+class NotificationReadHandler(AtmoHandler):
+    auth_resource = "atmo_lab:notifications"
+
+    @web.authenticated
+    @authorized
+    async def post(self, notification_id: str) -> None:
+        item = await self.run(
+            service.mark_read, self.core, self.caller(), object_id(notification_id)
+        )
+        self.reply(item)
+
+
+handlers = [
+    (route("notifications"), NotificationsHandler),
+    (route(r"notifications/([^/]+)/read"), NotificationReadHandler),
+]

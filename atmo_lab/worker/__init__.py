@@ -1,0 +1,1 @@
+"""The huey worker: job runs and periodic maintenance, embedded or standalone."""

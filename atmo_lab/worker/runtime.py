@@ -1,0 +1,139 @@
+"""The huey instance of an installation, its consumer, and the tasks bound to a Core."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
+from huey.consumer import Consumer
+
+from ..core import Core
+from . import registry
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "atmo-lab"
+
+
+def make_huey(queue_url: str, immediate: bool = False) -> Huey:
+    """A huey for ``sqlite:///path`` or ``redis://host:port/db``."""
+    if queue_url.startswith("sqlite:///"):
+        path = Path(queue_url[len("sqlite:///") :])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteHuey(
+            QUEUE_NAME,
+            filename=str(path),
+            timeout=30,
+            store_intermediate_errors=False,
+            immediate=immediate,
+        )
+    if queue_url.startswith(("redis://", "rediss://", "unix://")):
+        return PriorityRedisHuey(
+            QUEUE_NAME, url=queue_url, store_intermediate_errors=False, immediate=immediate
+        )
+    raise ValueError(f"queue_url must be sqlite:///path or redis://…, not {queue_url!r}")
+
+
+def load_task_modules() -> None:
+    for module in registry.TASK_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer that runs in threads of a host process and leaves its signals alone."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+class Worker:
+    """Binds the declared tasks to a Core on one huey instance.
+
+    Producers (the server's handlers, widgets in a kernel) and consumers (the embedded
+    consumer, ``atmo-lab worker``) build the same Worker from the same settings, so a task
+    enqueued anywhere runs wherever a consumer is.
+    """
+
+    def __init__(self, core: Core, huey: Huey | None = None) -> None:
+        self.core = core
+        self.huey = huey or make_huey(core.settings.queue_url)
+        self._tasks: dict[str, Any] = {}
+        self._consumer: Consumer | None = None
+        self._thread: threading.Thread | None = None
+        load_task_modules()
+        for spec in registry.TASKS.values():
+            self._tasks[spec.name] = self.huey.task(
+                name=spec.name,
+                retries=spec.retries,
+                retry_delay=spec.retry_delay,
+                priority=spec.priority,
+            )(self._bind(spec.fn))
+        for periodic in registry.PERIODIC.values():
+            self.huey.periodic_task(crontab(minute=f"*/{periodic.minutes}"), name=periodic.name)(
+                self._bind(periodic.fn)
+            )
+
+    def _bind(self, fn: registry.TaskFn) -> registry.TaskFn:
+        core = self.core
+
+        def bound(*args: Any) -> Any:
+            return fn(core, *args)
+
+        bound.__name__ = fn.__name__
+        return bound
+
+    def enqueue(self, name: str, *args: Any, delay: float | None = None) -> Any:
+        """Queue task `name`; returns huey's Result."""
+        task = self._tasks[name]
+        if delay:
+            return task.schedule(args=args, delay=delay)
+        return task(*args)
+
+    # --- consumer -------------------------------------------------------------------------
+
+    def start(self, workers: int = 2, periodic: bool = True) -> None:
+        """Start an embedded consumer in daemon threads (no signal handlers)."""
+        if self._thread is not None:
+            return
+        self._consumer = EmbeddedConsumer(
+            self.huey,
+            workers=workers,
+            worker_type="thread",
+            periodic=periodic,
+            flush_locks=True,
+            initial_delay=0.1,
+            max_delay=1.0,
+            backoff=1.15,
+        )
+        self._thread = threading.Thread(
+            target=self._consumer.run, name="atmo-lab-huey", daemon=True
+        )
+        self._thread.start()
+        log.info("atmo_lab: embedded worker started (%d threads)", workers)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the embedded consumer, letting running tasks finish."""
+        if self._consumer is None or self._thread is None:
+            return
+        self._consumer.stop(graceful=True)
+        self._thread.join(timeout)
+        self._consumer = self._thread = None
+        log.info("atmo_lab: embedded worker stopped")
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+def run_periodic_once(core: Core) -> list[tuple[str, Any]]:
+    """Run every periodic task once, in this process, in declaration order."""
+    load_task_modules()
+    return [(spec.name, spec.fn(core)) for spec in registry.PERIODIC.values()]
