@@ -23,6 +23,11 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def rowcount(result: Any) -> int:
+    """Rows matched by an UPDATE/DELETE result (for atomic claims)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
     """Datetimes stored as naive UTC and always returned timezone-aware."""
 

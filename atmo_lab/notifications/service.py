@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..aws import call
@@ -13,7 +13,7 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, NotFound
 from ..pages import Page, keyset_page
-from ..store import utcnow
+from ..store import rowcount, utcnow
 from ..validation import iso
 from .models import Notification
 
@@ -125,14 +125,14 @@ def deliver_pending(core: Core, batch: int = 100) -> int:
 
 def _claim_and_send(core: Core, item: Notification) -> bool:
     # Claim first (UPDATE … WHERE mail_sent_at IS NULL) so two workers never mail twice.
-    from sqlalchemy import update
-
     with core.store.session() as session:
-        claimed = session.execute(
-            update(Notification)
-            .where(Notification.id == item.id, Notification.mail_sent_at.is_(None))
-            .values(mail_sent_at=utcnow())
-        ).rowcount
+        claimed = rowcount(
+            session.execute(
+                update(Notification)
+                .where(Notification.id == item.id, Notification.mail_sent_at.is_(None))
+                .values(mail_sent_at=utcnow())
+            )
+        )
     if not claimed:
         return False
     address = email_address(core, item.owner)

@@ -47,7 +47,7 @@ def load_task_modules() -> None:
                 raise
 
 
-class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+class EmbeddedConsumer(Consumer):
     """A consumer that runs in threads of a host process and leaves its signals alone."""
 
     def _set_signal_handlers(self) -> None:
