@@ -8,7 +8,7 @@ periodic task takes only the Core and returns a short report of what it did (for
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 TaskFn = Callable[..., Any]
@@ -28,7 +28,7 @@ class PeriodicSpec:
     name: str
     fn: TaskFn
     minutes: int  # cadence: every N minutes
-    options: dict[str, Any] = field(default_factory=dict)
+    max_retries: int = 0  # retries on AWS errors, with full-jitter backoff
 
 
 TASKS: dict[str, TaskSpec] = {}
@@ -36,6 +36,7 @@ PERIODIC: dict[str, PeriodicSpec] = {}
 
 # Modules that declare tasks; the worker imports them all before registering.
 TASK_MODULES = (
+    "atmo_lab.sync",
     "atmo_lab.clusters.tasks",
     "atmo_lab.jobs.tasks",
     "atmo_lab.notifications.tasks",
@@ -54,11 +55,14 @@ def task(
     return register
 
 
-def periodic(name: str, minutes: int) -> Callable[[TaskFn], TaskFn]:
-    """Declare a periodic task ``fn(core) -> report`` run every `minutes` minutes."""
+def periodic(name: str, minutes: int, max_retries: int = 0) -> Callable[[TaskFn], TaskFn]:
+    """Declare a periodic task ``fn(core) -> report`` run every `minutes` minutes.
+
+    An AWS failure retries it up to `max_retries` times with full-jitter backoff.
+    """
 
     def register(fn: TaskFn) -> TaskFn:
-        PERIODIC[name] = PeriodicSpec(name, fn, minutes)
+        PERIODIC[name] = PeriodicSpec(name, fn, minutes, max_retries)
         return fn
 
     return register

@@ -10,9 +10,12 @@ from typing import Any
 
 from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from huey.exceptions import TaskLockedException
 
 from ..core import Core
+from ..errors import AwsFailure
 from . import registry
+from .backoff import full_jitter
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +80,12 @@ class Worker:
                 priority=spec.priority,
             )(self._bind(spec.fn))
         for periodic in registry.PERIODIC.values():
+            runner = self._periodic_runner(periodic)
+            self._tasks[f"{periodic.name}:retry"] = self.huey.task(name=f"{periodic.name}:retry")(
+                runner
+            )
             self.huey.periodic_task(crontab(minute=f"*/{periodic.minutes}"), name=periodic.name)(
-                self._bind(periodic.fn)
+                runner
             )
 
     def _bind(self, fn: registry.TaskFn) -> registry.TaskFn:
@@ -89,6 +96,30 @@ class Worker:
 
         bound.__name__ = fn.__name__
         return bound
+
+    def _periodic_runner(self, spec: registry.PeriodicSpec) -> registry.TaskFn:
+        """Run `spec` under a lock (one at a time across workers); retry AWS failures."""
+        core, huey, tasks = self.core, self.huey, self._tasks
+
+        def run(attempt: int = 0) -> Any:
+            try:
+                with huey.lock_task(f"periodic:{spec.name}"):
+                    return spec.fn(core)
+            except TaskLockedException:
+                log.debug("%s is already running elsewhere; skipped", spec.name)
+            except AwsFailure as exc:
+                if attempt >= spec.max_retries:
+                    log.error("%s failed after %d retries: %s", spec.name, attempt, exc)
+                    return None
+                delay = full_jitter(attempt)
+                log.warning(
+                    "%s failed (%s); retry %d in %.1f s", spec.name, exc, attempt + 1, delay
+                )
+                tasks[f"{spec.name}:retry"].schedule(args=(attempt + 1,), delay=delay)
+            return None
+
+        run.__name__ = spec.name
+        return run
 
     def enqueue(self, name: str, *args: Any, delay: float | None = None) -> Any:
         """Queue task `name`; returns huey's Result."""
@@ -133,7 +164,20 @@ class Worker:
         return self._thread is not None and self._thread.is_alive()
 
 
-def run_periodic_once(core: Core) -> list[tuple[str, Any]]:
-    """Run every periodic task once, in this process, in declaration order."""
+def run_periodic_once(core: Core, raise_errors: bool = True) -> list[tuple[str, Any]]:
+    """Run every periodic task once, in this process, in declaration order.
+
+    With ``raise_errors=False`` a failing task's exception is returned as its report and the
+    other tasks still run.
+    """
     load_task_modules()
-    return [(spec.name, spec.fn(core)) for spec in registry.PERIODIC.values()]
+    reports: list[tuple[str, Any]] = []
+    for spec in registry.PERIODIC.values():
+        try:
+            reports.append((spec.name, spec.fn(core)))
+        except Exception as exc:
+            if raise_errors:
+                raise
+            log.exception("%s failed", spec.name)
+            reports.append((spec.name, exc))
+    return reports

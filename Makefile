@@ -1,0 +1,33 @@
+# atmo_lab developer commands. Everything installs itself into .venv on first use.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+
+.PHONY: install test test-fast lint format typecheck labextension-test clean
+
+$(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pip install --quiet ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install atmo_lab with its test tools
+
+test: $(STAMP) ## the whole test suite (Python + labextension unit tests)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm test
+
+lint: $(STAMP) ## ruff, mypy, eslint/prettier/stylelint
+	$(BIN)/ruff format --check atmo_lab tests
+	$(BIN)/ruff check atmo_lab tests
+	$(BIN)/mypy
+	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm lint:check
+
+format: $(STAMP)
+	$(BIN)/ruff format atmo_lab tests
+	$(BIN)/ruff check --fix atmo_lab tests
+	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm lint
+
+clean:
+	rm -rf $(VENV) labextension/node_modules labextension/lib atmo_lab/labextension

@@ -1,0 +1,78 @@
+"""``atmo-lab``: a standalone worker and one maintenance tick (docs/API.md §4)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .core import Core
+from .settings import load_settings
+
+
+def _core(config_args: list[str]) -> Core:
+    core = Core(load_settings(config_args))
+    core.store.create_schema()
+    return core
+
+
+def tick(config_args: list[str]) -> int:
+    """Run every periodic maintenance task once and print what each did."""
+    from .worker.runtime import run_periodic_once
+
+    core = _core(config_args)
+    failed = False
+    for name, report in run_periodic_once(core, raise_errors=False):
+        if isinstance(report, Exception):
+            failed = True
+            print(f"{name}: FAILED: {report}")
+        else:
+            print(f"{name}: {_summary(report)}")
+    core.close()
+    return 1 if failed else 0
+
+
+def _summary(report: Any) -> str:
+    if isinstance(report, dict):
+        return ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in report.items())
+    return json.dumps(report, default=str)
+
+
+def worker(config_args: list[str], threads: int | None) -> int:
+    """Run a standalone huey consumer (signals: SIGINT stops gracefully)."""
+    core = _core(config_args)
+    consumer = core.worker.huey.create_consumer(
+        workers=threads or core.settings.worker_threads,
+        worker_type="thread",
+        periodic=True,
+        flush_locks=True,
+    )
+    print(f"atmo-lab worker: queue {core.settings.queue_url}", flush=True)
+    consumer.run()
+    core.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="atmo-lab",
+        description="atmo_lab: EMR clusters and scheduled notebooks for JupyterLab.",
+        epilog="Options like --AtmoLabApp.db_url=... are passed to the Jupyter config.",
+    )
+    parser.add_argument("--log-level", default="WARNING")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("tick", help="run every periodic maintenance task once, now")
+    worker_cmd = commands.add_parser("worker", help="run a standalone huey consumer")
+    worker_cmd.add_argument("--threads", type=int, default=None)
+    args, config_args = parser.parse_known_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if args.command == "tick":
+        return tick(config_args)
+    return worker(config_args, args.threads)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
