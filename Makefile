@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 
-.PHONY: install test test-fast lint format typecheck labextension-test clean
+.PHONY: install demo test lint format clean
 
 $(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml labextension/package.json labextension/yarn.lock
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install atmo_lab with its test tools
+
+demo: $(STAMP) ## JupyterLab with atmo_lab on a local AWS emulator (Ctrl-C stops it)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/atmo-lab demo
 
 test: $(STAMP) ## the whole test suite (Python + labextension unit tests)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""``atmo-lab``: a standalone worker and one maintenance tick (docs/API.md §4)."""
+"""``atmo-lab``: the demo, a standalone worker and one maintenance tick (docs/API.md §4)."""
 
 from __future__ import annotations
 
@@ -67,11 +67,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser("tick", help="run every periodic maintenance task once, now")
     worker_cmd = commands.add_parser("worker", help="run a standalone huey consumer")
     worker_cmd.add_argument("--threads", type=int, default=None)
+    demo = commands.add_parser("demo", help="JupyterLab on a local AWS emulator, no account needed")
+    demo.add_argument("--no-browser", action="store_true", help="don't open a browser")
+    demo.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: free)")
+    demo.add_argument("--dir", default=None, help="demo folder (default: ./atmo-lab-demo)")
     args, config_args = parser.parse_known_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.command == "tick":
         return tick(config_args)
-    return worker(config_args, args.threads)
+    if args.command == "worker":
+        return worker(config_args, args.threads)
+    from .demo import run_demo
+
+    return run_demo(no_browser=args.no_browser, port=args.port, folder=args.dir, extra=config_args)
 
 
 if __name__ == "__main__":  # pragma: no cover

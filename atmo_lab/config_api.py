@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.parse import urlparse
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
@@ -25,7 +27,16 @@ def public_config(core: Core, caller: Caller) -> dict[str, Any]:
         "default_cluster_lifetime": settings.default_cluster_lifetime,
         "job_executor": settings.job_executor,
         "job_intervals": list(JOB_INTERVALS),
+        **aws_endpoint_info(),
     }
+
+
+def aws_endpoint_info() -> dict[str, Any]:
+    """Where AWS calls go: a custom endpoint (e.g. a local emulator) or AWS itself."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_EMR") or os.environ.get("AWS_ENDPOINT_URL")
+    host = urlparse(endpoint).hostname if endpoint else None
+    local = host in ("localhost", "::1") or bool(host and host.startswith("127."))
+    return {"aws_endpoint": endpoint or None, "is_local_emulator": local}
 
 
 class ConfigHandler(AtmoHandler):
