@@ -38,8 +38,6 @@ def free_port() -> int:
 
 def start_emulator() -> tuple[Any, str]:
     """A moto server on loopback with the demo's buckets and a verified SES sender."""
-    import boto3
-
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
