@@ -50,16 +50,25 @@ def start_emulator() -> tuple[Any, str]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
+    seed_emulator(endpoint)
+    return server, endpoint
+
+
+def seed_emulator(endpoint: str) -> None:
+    """Create the demo's buckets and verify its SES sender on the emulator at `endpoint`."""
+    import boto3
+
     session = boto3.session.Session(
         aws_access_key_id="demo", aws_secret_access_key="demo", region_name=DEMO_REGION
     )
     s3 = session.client("s3", endpoint_url=endpoint)
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     for bucket in DEMO_BUCKETS:
-        s3.create_bucket(
-            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": DEMO_REGION}
-        )
+        if bucket not in existing:
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": DEMO_REGION}
+            )
     session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=DEMO_SENDER)
-    return server, endpoint
 
 
 def demo_environment(endpoint: str) -> dict[str, str]:
