@@ -120,15 +120,17 @@ def atmo_config(request: pytest.FixtureRequest, db_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def jp_server_config(aws: Any, atmo_config: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "ServerApp": {
-            "jpserver_extensions": {"atmo_lab": True, "jupyter_server_terminals": False},
-            "allow_unauthenticated_access": False,
-            "identity_provider_class": "tests.support.TokenUsers",
-        },
-        "AtmoLabApp": atmo_config,
+def jp_server_config(
+    request: pytest.FixtureRequest, aws: Any, atmo_config: dict[str, Any]
+) -> dict[str, Any]:
+    server: dict[str, Any] = {
+        "jpserver_extensions": {"atmo_lab": True, "jupyter_server_terminals": False},
+        "allow_unauthenticated_access": False,
+        "identity_provider_class": "tests.support.TokenUsers",
     }
+    for marker in request.node.iter_markers("server"):  # @pytest.mark.server(ServerApp traits)
+        server.update(marker.kwargs)
+    return {"ServerApp": server, "AtmoLabApp": atmo_config}
 
 
 @pytest.fixture

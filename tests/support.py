@@ -8,6 +8,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado.httpclient import HTTPClientError
 
@@ -26,6 +27,13 @@ class TokenUsers(IdentityProvider):
             return None
         handler._token_authenticated = True  # token requests need no XSRF cookie
         return User(username=username)
+
+
+class ReadOnlyClusters(Authorizer):
+    """A deployment's authorizer that lets people look at clusters but not change them."""
+
+    def is_authorized(self, handler: Any, user: User, action: str, resource: str) -> bool:
+        return not (resource == "atmo_lab:clusters" and action == "write")
 
 
 def public_key(kind: str = "ed25519", comment: str = "me@laptop") -> str:

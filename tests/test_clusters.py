@@ -356,3 +356,12 @@ async def test_deleting_a_key_keeps_its_clusters(api, core):
     assert after["ssh_key_id"] is None and after["status"] == "WAITING"
     with core.store.reader() as session:
         assert session.query(SSHKey).count() == 0
+
+
+@pytest.mark.server(authorizer_class="tests.support.ReadOnlyClusters")
+async def test_handlers_ask_the_authorizer_with_atmo_lab_resources(api, aws):
+    key_id = await add_key(api)  # atmo_lab:keys write is allowed
+    r = await api("POST", "clusters", {"size": 1, "ssh_key_id": key_id})
+    assert r.code == 403
+    assert (await api("GET", "clusters")).code == 200
+    assert emr(aws).list_clusters()["Clusters"] == []
