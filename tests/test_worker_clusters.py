@@ -158,7 +158,7 @@ async def test_warning_once_and_again_after_an_extension_mailed_through_ses(api,
 @pytest.mark.atmo(mail_sender="")
 async def test_no_mail_without_a_sender_but_notifications_are_recorded(api, aws, core):
     cluster = await launch(api, lifetime_hours=2)
-    send_expiry_warnings(core, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    send_expiry_warnings(core, dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=90))
     assert deliver_pending(core) == 0
     assert sent_mail() == []
     with core.store.reader() as session:
@@ -168,7 +168,7 @@ async def test_no_mail_without_a_sender_but_notifications_are_recorded(api, aws,
 @pytest.mark.atmo(multi_user=True)
 async def test_notifications_belong_to_their_owner(api, aws, core):
     cluster = await launch(api, lifetime_hours=2)
-    send_expiry_warnings(core, dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2))
+    send_expiry_warnings(core, dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=90))
     note = (await api("GET", "notifications", user="alice")).json["notifications"][0]
     assert (await api("GET", "notifications", user="bob")).json["notifications"] == []
     assert (await api("POST", f"notifications/{note['id']}/read", user="bob")).code == 404

@@ -53,7 +53,11 @@ def terminate_expired(core: Core, now: dt.datetime | None = None) -> list[str]:
 
 
 def send_expiry_warnings(core: Core, now: dt.datetime | None = None) -> list[str]:
-    """Warn once per extension about active clusters expiring within the hour."""
+    """Warn once per extension about active clusters expiring within the hour.
+
+    Unlike ATMO, a cluster already past its expiry gets no warning (it is about to be
+    terminated, and its owner gets that notice instead).
+    """
     now = now or utcnow()
     deadline = now + EXPIRY_WARNING_WINDOW
     warned: list[str] = []
@@ -63,6 +67,8 @@ def send_expiry_warnings(core: Core, now: dt.datetime | None = None) -> list[str
                 select(Cluster.id).where(
                     Cluster.status.in_(emr.ACTIVE_STATES),
                     Cluster.expires_at <= deadline,
+                    # already expired: the "terminated at expiry" notice says it all
+                    Cluster.expires_at > now,
                     Cluster.expiration_warning_sent.is_(False),
                 )
             )

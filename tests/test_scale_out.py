@@ -1,0 +1,86 @@
+"""Scale-out: a Redis queue, the store on PostgreSQL and several `atmo-lab worker` processes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+from traitlets.config import Config
+
+from atmo_lab.clusters.models import Cluster
+from atmo_lab.core import Core
+from atmo_lab.notifications.models import Notification
+from atmo_lab.settings import settings_from_config
+from atmo_lab.worker.runtime import Worker
+
+from .scale_out import flush_redis, redis_url, wait_for, workers
+
+pytestmark = [pytest.mark.redis, pytest.mark.postgres]
+
+
+@pytest.fixture
+def db_url(request, tmp_path):
+    """These tests are about the shared deployment: PostgreSQL only."""
+    from .conftest import _postgres_database, _postgres_url
+
+    base = _postgres_url()
+    if not base:
+        pytest.skip("ATMO_LAB_TEST_POSTGRES_URL is not set")
+    yield from _postgres_database(base)
+
+
+@pytest.fixture
+def shared_config(atmo_config):
+    url = redis_url()
+    flush_redis(url)
+    yield atmo_config | {"queue_url": url, "embedded_worker": False}
+    flush_redis(url)
+
+
+def make_core(config) -> Core:
+    core = Core(settings_from_config(Config({"AtmoLabApp": config})))
+    core.store.create_schema()
+    return core
+
+
+def test_redis_queue_runs_tasks_in_an_embedded_consumer(aws, shared_config):
+    core = make_core(shared_config)
+    worker = Worker(core)
+    assert type(worker.huey).__name__ == "PriorityRedisHuey"
+    worker.start(workers=1, periodic=False)
+    try:
+        result = worker.enqueue("deliver_notifications:retry", 0)
+        assert result.get(blocking=True, timeout=20) == {"mailed": 0}
+    finally:
+        worker.stop()
+        core.close()
+
+
+def test_two_worker_processes_terminate_an_expired_cluster_once(aws, shared_config, tmp_path):
+    core = make_core(shared_config)
+    client = aws.client("emr")
+    now = dt.datetime.now(dt.timezone.utc)
+    with core.store.session() as session:
+        for i in range(5):
+            jobflow = client.run_job_flow(
+                Name=f"c{i}", Instances={"MasterInstanceType": "m5.xlarge", "InstanceCount": 1,
+                                         "KeepJobFlowAliveWhenNoSteps": True},
+            )["JobFlowId"]  # fmt: skip
+            session.add(Cluster(owner="alice", identifier=f"c{i}", size=1, lifetime_hours=2,
+                                emr_release="7.5.0", jobflow_id=jobflow, status="WAITING",
+                                expires_at=now - dt.timedelta(minutes=1)))  # fmt: skip
+    with workers(shared_config, 2, tmp_path):
+
+        def all_terminated() -> bool:
+            with core.store.reader() as session:
+                statuses = set(session.scalars(select(Cluster.status)))
+            return statuses == {"TERMINATED"}
+
+        assert wait_for(all_terminated, timeout=60), (tmp_path / "worker-0.log").read_text()
+    with core.store.reader() as session:
+        kinds = session.execute(
+            select(Notification.kind, func.count()).group_by(Notification.kind)
+        ).all()
+    assert kinds == [("cluster_expired", 5)]
+    core.close()
