@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import types as _types
 from typing import Any
+
+from . import clusters as _clusters_package
+from . import keys as _keys_package
 
 try:
     from ._version import __version__
@@ -20,3 +24,50 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     from .app import AtmoLabApp
 
     return [{"module": "atmo_lab", "app": AtmoLabApp}]
+
+
+# --- the Python API (atmo_lab/api.py), exported lazily ---------------------------------------
+# ``import atmo_lab`` stays cheap: nothing below imports ipywidgets, tornado, SQLAlchemy or
+# boto3 until an API function is used.
+
+_API_NAMES = frozenset({"Cluster", "ClusterFailed", "add_key", "cluster", "launch"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API_NAMES:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API_NAMES})
+
+
+# ``atmo_lab.clusters()`` and ``atmo_lab.keys()`` share their names with the subpackages
+# ``atmo_lab.clusters`` and ``atmo_lab.keys``, which Python binds as attributes of this package
+# once imported. So the subpackages themselves are made callable (a module may change its
+# class to a ModuleType subclass, see the data model's "Customizing module attribute access");
+# ``atmo_lab.clusters.service`` and every other import keep working. The subpackages'
+# ``__init__`` files only hold a docstring, so importing them here costs nothing.
+
+
+class _ClustersModule(_types.ModuleType):
+    def __call__(self, status: str = "active", **kwargs: Any) -> Any:
+        """Your clusters, newest first (:func:`atmo_lab.api.clusters`)."""
+        from .api import clusters
+
+        return clusters(status, **kwargs)
+
+
+class _KeysModule(_types.ModuleType):
+    def __call__(self, **kwargs: Any) -> Any:
+        """Your SSH public keys, newest first (:func:`atmo_lab.api.keys`)."""
+        from .api import keys
+
+        return keys(**kwargs)
+
+
+_clusters_package.__class__ = _ClustersModule
+_keys_package.__class__ = _KeysModule

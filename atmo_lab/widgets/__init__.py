@@ -1,0 +1,16 @@
+"""Notebook widgets (ipywidgets 8) over the atmo_lab core.
+
+    from atmo_lab.widgets import ClusterLauncher, ClusterPanel
+    ClusterLauncher()            # a form; Launch shows a ClusterPanel for the new cluster
+    ClusterPanel("my-cluster")   # or a cluster id: live status of an existing cluster
+
+They call the core directly with the installation's config and store (kernels do not get the
+server's token), acting as the configured owner.
+"""
+
+from __future__ import annotations
+
+from .cluster import ClusterPanel
+from .launcher import ClusterLauncher
+
+__all__ = ["ClusterLauncher", "ClusterPanel"]
