@@ -48,6 +48,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         self.handlers.extend(
             [*config_handlers, *key_handlers, *cluster_handlers, *notification_handlers]
         )
+        self.handlers.extend(__import__("atmo_lab.jobs.handlers", fromlist=["_"]).handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
         """Start the embedded huey consumer once the server's loop runs."""

@@ -1,0 +1,195 @@
+"""REST routes for scheduled notebook jobs (API §3.4)."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Any
+
+from jupyter_core.utils import ensure_async
+from jupyter_server.auth.decorator import authorized
+from tornado import web
+
+from ..errors import AtmoError
+from ..handlers import ApiError, AtmoHandler, object_id, route
+from . import service
+from .notebooks import NOTEBOOK_CONTENT_TYPE, NotebookSource, check_size, content_disposition
+
+CHUNK_BYTES = 256 * 1024
+
+
+class JobsBaseHandler(AtmoHandler):
+    auth_resource = "atmo_lab:jobs"
+
+    async def notebook_from_path(self, body: Any) -> NotebookSource | None:
+        """Read ``notebook_path`` through the contents manager (nothing outside its root)."""
+        if not isinstance(body, dict) or body.get("notebook_path") in (None, ""):
+            return None
+        if body.get("notebook") is not None:
+            raise ApiError(
+                400,
+                "Send either notebook_path or notebook, not both.",
+                {"notebook": "Send either notebook_path or notebook, not both."},
+            )
+        path = body["notebook_path"]
+        if not isinstance(path, str) or not path.strip("/ "):
+            raise ApiError(
+                400, "notebook_path must be a path.", {"notebook_path": "Choose a notebook."}
+            )
+        path = path.strip("/")
+        missing = f"There is no notebook at {path} in your Jupyter files."
+        manager = self.contents_manager
+        try:
+            model = await ensure_async(manager.get(path, content=False))
+        except web.HTTPError:
+            raise ApiError(400, missing, {"notebook_path": missing}) from None
+        if model.get("type") == "directory":
+            raise ApiError(400, missing, {"notebook_path": f"{path} is a folder."})
+        size = model.get("size")
+        try:
+            if isinstance(size, int):
+                check_size(size, self.core.settings.max_notebook_bytes)
+        except AtmoError as exc:
+            raise ApiError(exc.status, exc.message, exc.errors) from exc
+        name = model.get("name") or posixpath.basename(path)
+        if not str(name).endswith(".ipynb"):
+            return NotebookSource(name=str(name), content="", name_field="notebook_path")
+        try:
+            model = await ensure_async(manager.get(path, content=True, type="file", format="text"))
+        except web.HTTPError as exc:
+            message = f"{path} could not be read as a UTF-8 text file ({exc.log_message})."
+            raise ApiError(400, message, {"notebook": message}) from None
+        return NotebookSource(name=str(name), content=model["content"], name_field="notebook_path")
+
+
+class JobsHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        page = await self.run(
+            service.list_jobs,
+            self.core,
+            self.caller(),
+            owner=self.get_argument("owner", None),
+            limit=self.get_argument("limit", None),
+            cursor=self.get_argument("cursor", None),
+        )
+        self.reply_page("jobs", page)
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        caller = self.caller()
+        notebook = await self.notebook_from_path(body)
+        job = await self.run(service.create_job, self.core, caller, body, notebook)
+        self.reply(job, 201)
+
+
+class IdentifierAvailableHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        result = await self.run(
+            service.identifier_availability, self.core, self.get_argument("identifier", "")
+        )
+        self.reply(result)
+
+
+class JobHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        job = await self.run(service.get_job, self.core, self.caller(), object_id(job_id))
+        self.reply(job)
+
+    @web.authenticated
+    @authorized
+    async def patch(self, job_id: str) -> None:
+        body = self.json_body()
+        caller, pk = self.caller(), object_id(job_id)
+        # Only the owner may see the notebook being replaced: check before reading files.
+        await self.run(service.get_job, self.core, caller, pk)
+        notebook = await self.notebook_from_path(body)
+        job = await self.run(service.update_job, self.core, caller, pk, body, notebook)
+        self.reply(job)
+
+    @web.authenticated
+    @authorized
+    async def delete(self, job_id: str) -> None:
+        await self.run(service.delete_job, self.core, self.caller(), object_id(job_id))
+        self.set_status(204)
+        self.finish()
+
+
+class JobRunsHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        page = await self.run(
+            service.list_runs,
+            self.core,
+            self.caller(),
+            object_id(job_id),
+            limit=self.get_argument("limit", None),
+            cursor=self.get_argument("cursor", None),
+        )
+        self.reply_page("runs", page)
+
+
+class RunNowHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, job_id: str) -> None:
+        run = await self.run(service.run_now, self.core, self.caller(), object_id(job_id))
+        self.reply(run, 202)
+
+
+class NotebookDownloadHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        download = await self.run(
+            service.open_notebook, self.core, self.caller(), object_id(job_id)
+        )
+        try:
+            self.set_header("Content-Type", NOTEBOOK_CONTENT_TYPE)
+            self.set_header("Content-Disposition", content_disposition(download.filename))
+            if download.length is not None:
+                self.set_header("Content-Length", str(download.length))
+            while True:
+                chunk = await self.run(download.read, CHUNK_BYTES)
+                if not chunk:
+                    break
+                self.write(chunk)
+                await self.flush()
+        finally:
+            download.close()
+        self.finish(set_content_type=NOTEBOOK_CONTENT_TYPE)
+
+
+class ResultsHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, job_id: str) -> None:
+        results = await self.run(service.list_results, self.core, self.caller(), object_id(job_id))
+        self.reply(results)
+
+
+class RunHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        run = await self.run(service.get_run, self.core, self.caller(), object_id(run_id))
+        self.reply(run)
+
+
+handlers = [
+    (route("jobs"), JobsHandler),
+    (route("jobs/identifier-available"), IdentifierAvailableHandler),
+    (route(r"jobs/([^/]+)"), JobHandler),
+    (route(r"jobs/([^/]+)/runs"), JobRunsHandler),
+    (route(r"jobs/([^/]+)/run"), RunNowHandler),
+    (route(r"jobs/([^/]+)/notebook"), NotebookDownloadHandler),
+    (route(r"jobs/([^/]+)/results"), ResultsHandler),
+    (route(r"runs/([^/]+)"), RunHandler),
+]

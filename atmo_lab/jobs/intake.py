@@ -1,0 +1,194 @@
+"""Validation of job fields for create and edit (API §3.4, reference/atmo.md §3.5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import keyword
+from collections.abc import Mapping
+from typing import Any
+
+from ..clusters.releases import resolve_release
+from ..core import Core
+from ..errors import ValidationFailed
+from ..validation import Collector, check_datetime, check_identifier, check_int
+from . import rules
+from .models import Job
+from .schedule import check_cron, check_interval, check_timezone
+
+SCHEDULE_FIELDS = ("interval_in_hours", "schedule", "timezone", "start_date", "end_date")
+
+
+def check_description(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationFailed({"description": "Describe what this job does."})
+    if len(value) > rules.MAX_DESCRIPTION_CHARS:
+        raise ValidationFailed(
+            {"description": f"Use at most {rules.MAX_DESCRIPTION_CHARS:,} characters."}
+        )
+    return value.strip()
+
+
+def check_visibility(value: object) -> str:
+    if value is None:
+        return rules.RESULT_PRIVATE
+    if value not in rules.RESULT_VISIBILITIES:
+        raise ValidationFailed({"result_visibility": "Choose private or public."})
+    assert isinstance(value, str)
+    return value
+
+
+def check_executor(value: object, default: str) -> str:
+    if value is None or value == "":
+        return default
+    if value not in rules.EXECUTORS:
+        raise ValidationFailed(
+            {"executor": "Choose emr (a cluster per run) or local (on this machine)."}
+        )
+    assert isinstance(value, str)
+    return value
+
+
+def check_bool(value: object, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationFailed({field: "Use true or false."})
+    return value
+
+
+def check_parameters(value: object) -> dict[str, Any]:
+    """papermill parameters: an object whose keys are Python names."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValidationFailed(
+            {"parameters": 'Send an object of papermill parameters, e.g. {"n": 3}.'}
+        )
+    for name in value:
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise ValidationFailed({"parameters": f"{name!r} is not a valid Python variable name."})
+        if name == rules.SCHEDULED_AT_PARAMETER:
+            raise ValidationFailed(
+                {"parameters": f"{name} is set by atmo_lab to each run's scheduled time."}
+            )
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except ValueError:
+        raise ValidationFailed({"parameters": "Use JSON values only."}) from None
+    if len(text) > rules.MAX_PARAMETERS_CHARS:
+        raise ValidationFailed(
+            {"parameters": f"Keep parameters under {rules.MAX_PARAMETERS_CHARS:,} characters."}
+        )
+    return dict(value)
+
+
+def _schedule_kind(
+    found: Collector, body: Mapping[str, Any], current: tuple[int | None, str | None]
+) -> tuple[int | None, str | None]:
+    """(interval_in_hours, schedule): exactly one of them is set."""
+    interval, cron = current
+    sent_interval = body.get("interval_in_hours")
+    sent_cron = body.get("schedule")
+    if sent_cron == "":
+        sent_cron = None
+    if sent_interval is not None and sent_cron is not None:
+        both = "Send either interval_in_hours or schedule (cron), not both."
+        found.errors.update({"interval_in_hours": both, "schedule": both})
+        return current
+    if sent_cron is not None:
+        return None, found.check(check_cron, sent_cron)
+    if sent_interval is not None:
+        return found.check(check_interval, sent_interval), None
+    if "schedule" in body and cron is not None:  # schedule: null goes back to an interval
+        return interval or rules.DEFAULT_INTERVAL, None
+    if "interval_in_hours" in body and cron is None:
+        found.check(check_interval, None)
+    return interval, cron
+
+
+def validate_create(core: Core, body: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """Clean fields of a new job (the notebook aside); every bad field is named at once."""
+    settings = core.settings
+    found = Collector()
+    fields: dict[str, Any] = {
+        "identifier": found.check(check_identifier, body.get("identifier")),
+        "description": found.check(check_description, body.get("description")),
+        "result_visibility": found.check(check_visibility, body.get("result_visibility")),
+        "size": found.check(
+            check_int, body.get("size", rules.DEFAULT_SIZE), "size", 1, settings.max_cluster_size
+        ),
+        "job_timeout_hours": found.check(
+            check_int,
+            body.get("job_timeout_hours", rules.DEFAULT_TIMEOUT_HOURS),
+            "job_timeout_hours",
+            rules.MIN_TIMEOUT_HOURS,
+            rules.MAX_TIMEOUT_HOURS,
+        ),
+        "emr_release": found.check(resolve_release, settings, body.get("emr_release")),
+        "timezone": found.check(check_timezone, body.get("timezone")),
+        "parameters": found.check(check_parameters, body.get("parameters")),
+        "executor": found.check(check_executor, body.get("executor"), settings.job_executor),
+        "is_enabled": found.check(check_bool, body.get("is_enabled", True), "is_enabled"),
+    }
+    fields["interval_in_hours"], fields["schedule"] = _schedule_kind(
+        found, body, (rules.DEFAULT_INTERVAL, None)
+    )
+    start = body.get("start_date")
+    fields["start_date"] = (
+        now if start in (None, "") else found.check(check_datetime, start, "start_date")
+    )
+    end = body.get("end_date")
+    fields["end_date"] = None if end in (None, "") else found.check(check_datetime, end, "end_date")
+    _check_dates(found, fields["start_date"], fields["end_date"])
+    found.raise_if_any()
+    return fields
+
+
+def validate_update(
+    core: Core, job: Job, body: Mapping[str, Any], now: dt.datetime
+) -> dict[str, Any]:
+    """The changes a PATCH asks for (fields sent), validated against the stored job."""
+    settings = core.settings
+    found = Collector()
+    changes: dict[str, Any] = {}
+    if "identifier" in body and body["identifier"] != job.identifier:
+        found.errors["identifier"] = "The identifier of a job can't be changed."
+    checks: dict[str, Any] = {
+        "description": lambda v: check_description(v),
+        "result_visibility": lambda v: check_visibility(v),
+        "size": lambda v: check_int(v, "size", 1, settings.max_cluster_size),
+        "job_timeout_hours": lambda v: check_int(
+            v, "job_timeout_hours", rules.MIN_TIMEOUT_HOURS, rules.MAX_TIMEOUT_HOURS
+        ),
+        "emr_release": lambda v: resolve_release(settings, v),
+        "timezone": lambda v: check_timezone(v),
+        "parameters": lambda v: check_parameters(v),
+        "executor": lambda v: check_executor(v, settings.job_executor),
+        "is_enabled": lambda v: check_bool(v, "is_enabled"),
+    }
+    for name, check in checks.items():
+        if name in body:
+            changes[name] = found.check(check, body[name])
+    if "interval_in_hours" in body or "schedule" in body:
+        interval, cron = _schedule_kind(found, body, (job.interval_in_hours, job.schedule))
+        changes["interval_in_hours"], changes["schedule"] = interval, cron
+    start = job.start_date
+    if "start_date" in body:
+        parsed = found.check(check_datetime, body["start_date"], "start_date")
+        if parsed is not None and parsed != job.start_date and parsed < now:
+            found.errors["start_date"] = "You can only move the start date to a future date."
+        elif parsed is not None:
+            changes["start_date"] = start = parsed
+    end = job.end_date
+    if "end_date" in body:
+        value = body["end_date"]
+        end = None if value in (None, "") else found.check(check_datetime, value, "end_date")
+        changes["end_date"] = end
+    if "start_date" in body or "end_date" in body:
+        _check_dates(found, start, end)
+    found.raise_if_any()
+    return changes
+
+
+def _check_dates(found: Collector, start: dt.datetime | None, end: dt.datetime | None) -> None:
+    if start is not None and end is not None and end <= start and "end_date" not in found.errors:
+        found.errors["end_date"] = "The end date must be after the start date."

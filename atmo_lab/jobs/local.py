@@ -1,0 +1,429 @@
+"""Local runs: papermill in a child process, supervised by a huey worker thread.
+
+The child (:mod:`atmo_lab.jobs.runner`) reads the notebook from the code bucket and writes
+the executed notebook to ``s3://<data bucket>/<identifier>/data/<notebook name>``, exactly as
+an EMR run does. The supervising thread
+
+- records the child's pid and the start time (the run is ``RUNNING``),
+- stops the child's process group when the job timeout passes (``TERMINATED_WITH_ERRORS``,
+  "timed out after N h") or when the run stops being active in the store (job deleted, timed
+  out by the worker) — it looks every second, so this works from any process or machine,
+- ships the child's output to ``s3://<data bucket>/<identifier>/logs/<identifier>.<stamp>.log``,
+- records the outcome: ``TERMINATED``, or ``TERMINATED_WITH_ERRORS`` with the failing cell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+from sqlalchemy import select, update
+
+from .. import emr
+from ..aws import aws_call, error_code
+from ..core import Core
+from ..errors import AwsFailure
+from ..store import rowcount, utcnow
+from ..validation import iso
+from . import rules
+from .models import Job, JobRun
+from .records import finish_run
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 0.2
+CHECK_STORE_SECONDS = 1.0
+KILL_GRACE_SECONDS = 5.0
+MAX_LOG_BYTES = 10 * 1024 * 1024
+# Local runs supervised at once by one worker process; more wait in the queue.
+MAX_CONCURRENT_RUNS = max(2, os.cpu_count() or 2)
+DEFER_SECONDS = 5.0
+TASK_NAME = "execute_local_run"
+
+_slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
+
+_processes: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
+_processes_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LocalRun:
+    """What the supervisor needs to know about a run, read once from the store."""
+
+    run_id: int
+    identifier: str
+    notebook_key: str
+    notebook_name: str
+    data_bucket: str
+    parameters: dict[str, Any]
+    timeout_hours: int
+    scheduled_at: dt.datetime
+    created_at: dt.datetime
+
+    @property
+    def marker(self) -> str:
+        return run_marker(self.run_id, self.created_at)
+
+
+def run_marker(run_id: int, created_at: dt.datetime) -> str:
+    """Names a run's process in the process table (checked before killing by pid)."""
+    return f"atmo-lab-run-{run_id}-{int(created_at.timestamp() * 1_000_000)}"
+
+
+def data_bucket(core: Core, visibility: str) -> str:
+    settings = core.settings
+    return (
+        settings.public_data_bucket
+        if visibility == rules.RESULT_PUBLIC
+        else settings.private_data_bucket
+    )
+
+
+def output_key(identifier: str, notebook_name: str) -> str:
+    return f"{identifier}/data/{notebook_name}"
+
+
+def log_key(identifier: str, stamp: dt.datetime) -> str:
+    return f"{identifier}/logs/{identifier}.{stamp:%Y%m%d%H%M%S}.log"
+
+
+def run_parameters(parameters: dict[str, Any], scheduled_at: dt.datetime) -> dict[str, Any]:
+    """The job's parameters plus ``scheduled_at`` (the run's scheduled time, ISO 8601 UTC)."""
+    return {**(parameters or {}), rules.SCHEDULED_AT_PARAMETER: iso(scheduled_at)}
+
+
+def child_environment() -> dict[str, str]:
+    """The worker's environment (AWS_ENDPOINT_URL and credentials reach papermill), with
+    this atmo_lab importable by the child even when it runs from a source checkout."""
+    env = dict(os.environ)
+    package_root = str(Path(__file__).resolve().parents[2])
+    paths = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if package_root not in paths:
+        env["PYTHONPATH"] = os.pathsep.join([package_root, *paths])
+    return env
+
+
+# --- the supervisor ----------------------------------------------------------------------------
+
+
+def _load(core: Core, run_id: int) -> LocalRun | None:
+    with core.store.reader() as session:
+        row = session.execute(
+            select(JobRun, Job).join(Job, JobRun.job_id == Job.id).where(JobRun.id == run_id)
+        ).first()
+        if row is None:
+            return None
+        run, job = row
+        if run.status not in emr.ACTIVE_STATES:
+            return None
+        return LocalRun(
+            run_id=run.id,
+            identifier=job.identifier,
+            notebook_key=job.notebook_s3_key,
+            notebook_name=job.notebook_name,
+            data_bucket=data_bucket(core, job.result_visibility),
+            parameters=dict(job.parameters or {}),
+            timeout_hours=job.job_timeout_hours,
+            scheduled_at=run.scheduled_at,
+            created_at=run.created_at,
+        )
+
+
+def _still_active(core: Core, run_id: int) -> bool:
+    with core.store.reader() as session:
+        status = session.scalar(select(JobRun.status).where(JobRun.id == run_id))
+    return status in emr.ACTIVE_STATES
+
+
+def start(core: Core, run_id: int) -> dict[str, Any]:
+    """Start supervising a queued run in its own thread (the huey task returns at once).
+
+    A run takes as long as its notebook (up to 24 h), so it must not hold one of the few
+    worker threads that periodic maintenance needs. At most :data:`MAX_CONCURRENT_RUNS`
+    run at once per worker process; others are re-queued a few seconds later.
+    """
+    if not _slots.acquire(blocking=False):
+        core.worker.enqueue(TASK_NAME, run_id, delay=DEFER_SECONDS)
+        return {"run": run_id, "deferred": True}
+
+    def supervise() -> None:
+        try:
+            execute(core, run_id)
+        except Exception:
+            log.exception("Local run %s ended with an error", run_id)
+        finally:
+            _slots.release()
+
+    threading.Thread(target=supervise, name=f"atmo-lab-run-{run_id}", daemon=True).start()
+    return {"run": run_id, "started": True}
+
+
+def execute(core: Core, run_id: int) -> dict[str, Any]:
+    """Run a queued local run to its end; a short report for the worker's log."""
+    spec = _load(core, run_id)
+    if spec is None:
+        return {"run": run_id, "skipped": "not active"}
+    try:
+        return _execute(core, spec)
+    except Exception as exc:
+        log.exception("Local run %s failed in the worker", run_id)
+        finish_run(
+            core,
+            run_id,
+            emr.TERMINATED_WITH_ERRORS,
+            f"The worker could not run the notebook: {type(exc).__name__}: {exc}",
+            notify_kind="run_failed",
+        )
+        raise
+
+
+def _execute(core: Core, spec: LocalRun) -> dict[str, Any]:
+    started = utcnow()
+    key = output_key(spec.identifier, spec.notebook_name)
+    with tempfile.TemporaryDirectory(prefix="atmo-lab-run-") as tmp:
+        folder = Path(tmp)
+        params_path, result_path = folder / "parameters.json", folder / "result.json"
+        log_path, work = folder / "run.log", folder / "work"
+        work.mkdir()
+        params_path.write_text(json.dumps(run_parameters(spec.parameters, spec.scheduled_at)))
+        command = [
+            sys.executable, "-m", "atmo_lab.jobs.runner",
+            "--input", f"s3://{core.settings.code_bucket}/{spec.notebook_key}",
+            "--output", f"s3://{spec.data_bucket}/{key}",
+            "--parameters", str(params_path),
+            "--result", str(result_path),
+            "--cwd", str(work),
+            "--marker", spec.marker,
+        ]  # fmt: skip
+        with open(log_path, "wb") as log_file:
+            process = subprocess.Popen(
+                command,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=work,
+                env=child_environment(),
+                start_new_session=True,  # its own process group, killed as a whole
+            )
+        registry_key = (core.store.url, spec.run_id)
+        with _processes_lock:
+            _processes[registry_key] = process
+        try:
+            marked = _mark_started(core, spec.run_id, process.pid, started)
+            stop = _supervise(core, spec, process, None if marked else "cancelled")
+        finally:
+            with _processes_lock:
+                _processes.pop(registry_key, None)
+        finished = utcnow()
+        result = _read_result(result_path)
+        _ship_log(core, spec, log_path, started, finished, process.returncode, stop)
+        stored = _output_written(core, spec.data_bucket, key, started)
+    return _record_outcome(core, spec, stop, result, process.returncode, key if stored else None)
+
+
+def _mark_started(core: Core, run_id: int, pid: int, started: dt.datetime) -> bool:
+    with core.store.session() as session:
+        return bool(
+            rowcount(
+                session.execute(
+                    update(JobRun)
+                    .where(JobRun.id == run_id, JobRun.status.in_(emr.ACTIVE_STATES))
+                    .values(pid=pid, started_at=started, ready_at=started, status=emr.RUNNING)
+                )
+            )
+        )
+
+
+def _supervise(
+    core: Core, spec: LocalRun, process: subprocess.Popen[bytes], stop: str | None
+) -> str | None:
+    """Wait for the child; stop it on timeout or cancellation. Why it was stopped, if it was."""
+    clock = time.monotonic
+    deadline = clock() + rules.timeout_seconds(spec.timeout_hours)
+    next_check = clock() + CHECK_STORE_SECONDS
+    stopped_at = clock()
+    if stop is not None:
+        _signal_group(process.pid, signal.SIGTERM)
+    while True:
+        try:
+            process.wait(timeout=POLL_SECONDS)
+            return stop
+        except subprocess.TimeoutExpired:
+            pass
+        now = clock()
+        if stop is None:
+            if now >= deadline:
+                stop = "timeout"
+            elif now >= next_check:
+                next_check = now + CHECK_STORE_SECONDS
+                if not _still_active(core, spec.run_id):
+                    stop = "cancelled"
+            if stop is not None:
+                log.info("Stopping local run %s (%s)", spec.run_id, stop)
+                _signal_group(process.pid, signal.SIGTERM)
+                stopped_at = now
+        elif now - stopped_at > KILL_GRACE_SECONDS:
+            _signal_group(process.pid, signal.SIGKILL)
+            stopped_at = now
+
+
+def _read_result(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _ship_log(
+    core: Core,
+    spec: LocalRun,
+    path: Path,
+    started: dt.datetime,
+    finished: dt.datetime,
+    returncode: int | None,
+    stop: str | None,
+) -> None:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            if size > MAX_LOG_BYTES:
+                head = fh.read(MAX_LOG_BYTES // 2)
+                fh.seek(size - MAX_LOG_BYTES // 2)
+                body = head + b"\n[... log truncated ...]\n" + fh.read()
+            else:
+                body = fh.read()
+    except OSError:
+        body = b""
+    header = (
+        f"atmo_lab local run {spec.run_id} of job {spec.identifier}\n"
+        f"scheduled at {iso(spec.scheduled_at)}, started {iso(started)}\n\n"
+    ).encode()
+    footer = (
+        f"\nfinished {iso(finished)}, exit code {returncode}"
+        + (f", stopped ({stop})" if stop else "")
+        + "\n"
+    ).encode()
+    try:
+        with aws_call("PutObject"):
+            core.aws.s3.put_object(
+                Bucket=spec.data_bucket,
+                Key=log_key(spec.identifier, started),
+                Body=header + body + footer,
+                ContentType="text/plain; charset=utf-8",
+            )
+    except AwsFailure as exc:
+        log.warning("Could not upload the log of run %s: %s", spec.run_id, exc)
+
+
+def _output_written(core: Core, bucket: str, key: str, since: dt.datetime) -> bool:
+    """Whether this run wrote the executed notebook (an older object does not count)."""
+    try:
+        with aws_call("HeadObject"):
+            try:
+                head = core.aws.s3.head_object(Bucket=bucket, Key=key)
+            except ClientError as exc:
+                if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                    return False
+                raise
+    except AwsFailure as exc:
+        log.warning("Could not check the output of %s: %s", key, exc)
+        return False
+    modified = head["LastModified"]
+    return bool(modified >= since - dt.timedelta(seconds=2))
+
+
+def _record_outcome(
+    core: Core,
+    spec: LocalRun,
+    stop: str | None,
+    result: dict[str, Any],
+    returncode: int | None,
+    key: str | None,
+) -> dict[str, Any]:
+    report: dict[str, Any] = {"run": spec.run_id, "exit_code": returncode, "output": key}
+    if stop == "timeout":
+        reason = f"Run timed out after {spec.timeout_hours} h and was stopped."
+        finish_run(
+            core, spec.run_id, emr.TERMINATED_WITH_ERRORS, reason,
+            output_key=key, notify_kind="run_timed_out",
+        )  # fmt: skip
+        return report | {"status": emr.TERMINATED_WITH_ERRORS, "reason": reason}
+    if stop == "cancelled":
+        finish_run(core, spec.run_id, emr.TERMINATED, "Stopped.", output_key=key)
+        return report | {"status": "stopped"}
+    if result.get("ok") and returncode == 0:
+        finish_run(core, spec.run_id, emr.TERMINATED, "Notebook completed.", output_key=key)
+        return report | {"status": emr.TERMINATED}
+    error = result.get("error")
+    if isinstance(error, dict):
+        clean = {
+            "cell_index": error.get("cell_index"),
+            "ename": str(error.get("ename") or ""),
+            "evalue": str(error.get("evalue") or ""),
+        }
+        reason = f"Cell {clean['cell_index']} raised {clean['ename']}: {clean['evalue']}"
+        finish_run(
+            core, spec.run_id, emr.TERMINATED_WITH_ERRORS, reason[:2000],
+            error=clean, output_key=key, notify_kind="run_failed",
+        )  # fmt: skip
+        return report | {"status": emr.TERMINATED_WITH_ERRORS, "error": clean}
+    reason = str(result.get("reason") or f"papermill exited with code {returncode}; see the log.")
+    finish_run(
+        core, spec.run_id, emr.TERMINATED_WITH_ERRORS, reason[:2000],
+        output_key=key, notify_kind="run_failed",
+    )  # fmt: skip
+    return report | {"status": emr.TERMINATED_WITH_ERRORS, "reason": reason}
+
+
+# --- stopping from elsewhere --------------------------------------------------------------------
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _runs_marker(pid: int, marker: str) -> bool:
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return marker.encode() in args
+
+
+def stop_local_run(core: Core, run_id: int, pid: int | None, created_at: dt.datetime) -> None:
+    """Stop a local run's process now (its supervisor also notices within a second).
+
+    A pid alone is never trusted: the process must be this run's (the supervisor's own
+    handle in this process, or a process whose command line carries the run's marker).
+    """
+    with _processes_lock:
+        process = _processes.get((core.store.url, run_id))
+    if process is not None:
+        _signal_group(process.pid, signal.SIGTERM)
+        return
+    marker = run_marker(run_id, created_at)
+    if pid and _runs_marker(pid, marker):
+        _signal_group(pid, signal.SIGTERM)
+
+        def escalate() -> None:
+            if _runs_marker(pid, marker):
+                _signal_group(pid, signal.SIGKILL)
+
+        timer = threading.Timer(KILL_GRACE_SECONDS, escalate)
+        timer.daemon = True
+        timer.start()

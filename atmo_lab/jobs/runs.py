@@ -1,0 +1,531 @@
+"""Starting, syncing and ending runs; the worker's side of scheduling (atmo.md §6).
+
+Exactly-once rules:
+
+- A run row in an active status is inserted *before* a cluster is requested or a process
+  started, in the same transaction that checked there was no active run (SQLite: ``BEGIN
+  IMMEDIATE`` serialises writers; PostgreSQL: the job row is locked ``FOR UPDATE``). So a job
+  never has two active runs, and a run whose launch failed is recorded as failed, never left
+  without a status (ATMO's duplicate-run hole, §13).
+- Due occurrences are claimed by moving ``next_run_at`` forward with a compare-and-set
+  ``UPDATE … WHERE next_run_at = <old>``: however many workers tick, each occurrence is
+  claimed once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import emr
+from ..core import Core
+from ..errors import AwsFailure, Conflict, NotFound
+from ..notifications.service import notify
+from ..store import rowcount, utcnow
+from ..validation import iso
+from . import local, rules
+from .models import Job, JobRun
+from .records import active_run_id, finish_run, notify_run, run_to_dict
+from .schedule import Schedule
+
+log = logging.getLogger(__name__)
+
+_TICK = dt.timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class RunLaunch:
+    """A run just recorded, with what is needed to launch it."""
+
+    run_id: int
+    executor: str
+    owner: str
+    identifier: str
+    notebook_key: str
+    notebook_name: str
+    result_visibility: str
+    parameters: dict[str, Any]
+    release: str
+    size: int
+    timeout_hours: int
+    scheduled_at: dt.datetime
+
+
+# --- starting ------------------------------------------------------------------------------------
+
+
+def start_run(
+    core: Core, job_id: int, scheduled_at: dt.datetime, manual: bool
+) -> dict[str, Any] | None:
+    """Start a run of a job (run-now and the scheduler share this decision tree, atmo.md §6.2).
+
+    - no such job: NotFound (run-now) / None (scheduled);
+    - scheduled runs only: a disabled job, or an occurrence outside start/end dates → None;
+    - a run of the job still active: Conflict (run-now) / None (the caller retries or records a
+      missed occurrence);
+    - otherwise the run is recorded active, then launched: a transient EMR cluster
+      (RunJobFlow now) or a local papermill process (queued for the huey worker).
+
+    A failed RunJobFlow marks the run TERMINATED_WITH_ERRORS with AWS's message (and raises
+    :class:`AwsFailure` for run-now).
+    """
+    launch = _record_run(core, job_id, scheduled_at, manual)
+    if launch is None:
+        return None
+    try:
+        if launch.executor == rules.EXECUTOR_EMR:
+            _launch_emr(core, launch)
+        else:
+            _queue_local(core, launch)
+    except AwsFailure:
+        if manual:
+            raise
+    return get_run_dict(core, launch.run_id)
+
+
+def _record_run(
+    core: Core, job_id: int, scheduled_at: dt.datetime, manual: bool
+) -> RunLaunch | None:
+    with core.store.session() as session:
+        job = session.get(Job, job_id, with_for_update=True)
+        if job is None:
+            if manual:
+                raise NotFound(f"No job {job_id}.")
+            return None
+        if not manual and not _schedulable(job, scheduled_at):
+            return None
+        active = active_run_id(session, job.id)
+        if active is not None:
+            if manual:
+                raise Conflict(
+                    f"Job {job.identifier} is still running (run {active}); "
+                    "wait for it to finish before running it again."
+                )
+            return None
+        run = JobRun(
+            job_id=job.id,
+            executor=job.executor,
+            status=emr.STARTING if job.executor == rules.EXECUTOR_EMR else emr.RUNNING,
+            size=job.size,
+            emr_release=job.emr_release,
+            is_manual=manual,
+            scheduled_at=scheduled_at,
+        )
+        session.add(run)
+        session.flush()
+        return RunLaunch(
+            run_id=run.id,
+            executor=job.executor,
+            owner=job.owner,
+            identifier=job.identifier,
+            notebook_key=job.notebook_s3_key,
+            notebook_name=job.notebook_name,
+            result_visibility=job.result_visibility,
+            parameters=dict(job.parameters or {}),
+            release=job.emr_release,
+            size=job.size,
+            timeout_hours=job.job_timeout_hours,
+            scheduled_at=scheduled_at,
+        )
+
+
+def _schedulable(job: Job, scheduled_at: dt.datetime) -> bool:
+    if not job.is_enabled:
+        return False
+    if scheduled_at < job.start_date:  # not started yet (never "expire" for that, §13)
+        return False
+    return job.end_date is None or scheduled_at <= job.end_date
+
+
+def _queue_local(core: Core, launch: RunLaunch) -> None:
+    try:
+        core.worker.enqueue(local.TASK_NAME, launch.run_id)
+    except Exception as exc:
+        log.exception("Could not queue local run %s", launch.run_id)
+        finish_run(
+            core,
+            launch.run_id,
+            emr.TERMINATED_WITH_ERRORS,
+            f"Could not queue the run for the worker: {exc}",
+            notify_kind="run_failed",
+        )
+        raise AwsFailure("Enqueue", type(exc).__name__, str(exc)) from exc
+
+
+# --- EMR -----------------------------------------------------------------------------------------
+
+
+def papermill_parameter_args(parameters: dict[str, Any]) -> list[str]:
+    """papermill CLI arguments that give the notebook exactly these values.
+
+    ``-p`` infers types from text ("2" becomes 2), so strings that would change type go as
+    ``-r`` (raw), and lists, objects and null as ``-y`` (a YAML/JSON document).
+    """
+    import json
+
+    from papermill.cli import _resolve_type
+
+    args: list[str] = []
+    structured: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if isinstance(value, bool):
+            args += ["-p", name, "True" if value else "False"]
+        elif isinstance(value, int):
+            args += ["-p", name, str(value)]
+        elif isinstance(value, float):
+            text = repr(value)
+            if _resolve_type(text) == value:
+                args += ["-p", name, text]
+            else:
+                structured[name] = value
+        elif isinstance(value, str):
+            resolved = _resolve_type(value)
+            flag = "-p" if isinstance(resolved, str) and resolved == value else "-r"
+            args += [flag, name, value]
+        else:
+            structured[name] = value
+    if structured:
+        args += ["-y", json.dumps(structured)]
+    return args
+
+
+def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str, Any]:
+    """RunJobFlow parameters of a run: a transient cluster with one papermill step."""
+    settings = core.settings
+    timeout = rules.timeout_seconds(launch.timeout_hours)
+    bucket = local.data_bucket(core, launch.result_visibility)
+    output = local.output_key(launch.identifier, launch.notebook_name)
+    parameters = local.run_parameters(launch.parameters, launch.scheduled_at)
+    step_args = [
+        "papermill",
+        f"s3://{settings.code_bucket}/{launch.notebook_key}",
+        f"s3://{bucket}/{output}",
+        *papermill_parameter_args(parameters),
+        "-k", rules.DEFAULT_KERNEL,
+        "--log-output",
+        "--no-progress-bar",
+        "--execution-timeout", str(int(timeout)),
+    ]  # fmt: skip
+    bootstrap = [
+        {
+            "Name": "setup-atmo-lab-job",
+            "ScriptBootstrapAction": {
+                "Path": settings.job_bootstrap_script_uri,
+                "Args": [
+                    "--timeout", str(max(1, int(timeout // 60))),
+                    "--install", "papermill",
+                    "--log-bucket", bucket,
+                    "--job-name", launch.identifier,
+                ],
+            },
+        }
+    ]  # fmt: skip
+    steps = [
+        {
+            "Name": "RunNotebook",
+            "ActionOnFailure": "TERMINATE_CLUSTER",
+            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": step_args},
+        }
+    ]
+    return emr.job_flow_params(
+        settings,
+        kind="job",
+        owner=launch.owner,
+        identifier=launch.identifier,
+        release=launch.release,
+        size=launch.size,
+        keep_alive=False,
+        now=now,
+        bootstrap_actions=bootstrap,
+        steps=steps,
+    )
+
+
+def _launch_emr(core: Core, launch: RunLaunch) -> None:
+    try:
+        jobflow_id = emr.run_job_flow(core, job_run_params(core, launch, utcnow()))
+    except AwsFailure as exc:
+        finish_run(
+            core, launch.run_id, emr.TERMINATED_WITH_ERRORS, exc.message,
+            notify_kind="run_failed",
+        )  # fmt: skip
+        raise
+    with core.store.session() as session:
+        run = session.get(JobRun, launch.run_id, with_for_update=True)
+        if run is None:  # the job was deleted meanwhile: don't leave the cluster running
+            orphan = True
+        else:
+            orphan = False
+            run.jobflow_id = jobflow_id
+            run.output_notebook_key = local.output_key(launch.identifier, launch.notebook_name)
+    if orphan:
+        _terminate_quietly(core, jobflow_id)
+        return
+    refresh_run(core, launch.run_id)
+
+
+def refresh_run(core: Core, run_id: int) -> None:
+    """DescribeCluster for an EMR run and store what changed (failures are only logged)."""
+    with core.store.reader() as session:
+        jobflow_id = session.scalar(select(JobRun.jobflow_id).where(JobRun.id == run_id))
+    if not jobflow_id:
+        return
+    try:
+        info = emr.describe(core, jobflow_id)
+    except AwsFailure as exc:
+        log.warning("DescribeCluster %s failed: %s", jobflow_id, exc)
+        return
+    with core.store.session() as session:
+        run = session.get(JobRun, run_id)
+        if run is not None:
+            apply_run_info(session, run, info)
+
+
+def apply_run_info(session: Session, run: JobRun, info: emr.ClusterInfo) -> bool:
+    """Copy EMR's view of a run's cluster onto the row; True when something changed.
+
+    A missing value never blanks a stored one, and a run that already ended (timed out, for
+    instance) keeps its status and reason. A cluster that ended TERMINATED_WITH_ERRORS for a
+    failure reason (bootstrap, step, instance … failure) records ``run_failed`` once.
+    """
+    final = run.status in emr.FINAL_STATES or run.status == rules.MISSED
+    updates: dict[str, Any] = {
+        "started_at": info.started_at,
+        "ready_at": info.ready_at,
+        "finished_at": info.finished_at,
+    }
+    if not final:
+        updates["status"] = info.status or None
+        updates["status_reason"] = info.reason or None
+    changed = False
+    for name, value in updates.items():
+        if value is None or getattr(run, name) == value:
+            continue
+        if final and getattr(run, name) is not None:
+            continue
+        setattr(run, name, value)
+        changed = True
+    if changed:
+        session.flush()
+    if (
+        not final
+        and run.status == emr.TERMINATED_WITH_ERRORS
+        and (info.reason_code in emr.FAILED_REASONS or (not info.reason_code and info.reason))
+    ):
+        notify_run(session, run.job, run, "run_failed")
+    return changed
+
+
+def _terminate_quietly(core: Core, jobflow_id: str) -> None:
+    try:
+        emr.terminate(core, [jobflow_id])
+    except AwsFailure:
+        log.exception("Could not terminate job flow %s", jobflow_id)
+
+
+# --- stopping ------------------------------------------------------------------------------------
+
+
+def stop_run_process(core: Core, run: JobRun) -> None:
+    """Stop what executes a run: TerminateJobFlows, or the local process group."""
+    if run.jobflow_id:
+        emr.terminate(core, [run.jobflow_id])
+    elif run.executor == rules.EXECUTOR_LOCAL:
+        local.stop_local_run(core, run.id, run.pid, run.created_at)
+
+
+def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
+    """Stop runs still active past ``scheduled_at + job_timeout_hours``; the run ids stopped.
+
+    Each becomes TERMINATED_WITH_ERRORS ("timed out after N h") with one ``run_timed_out``
+    notification. (The cluster's bootstrap and the local supervisor enforce the timeout on
+    their own too; this catches what they could not, e.g. a worker that died.)
+    """
+    now = now or utcnow()
+    with core.store.reader() as session:
+        rows = list(
+            session.execute(
+                select(JobRun, Job.job_timeout_hours)
+                .join(Job, JobRun.job_id == Job.id)
+                .where(JobRun.status.in_(emr.ACTIVE_STATES))
+            )
+        )
+    stopped: list[int] = []
+    for run, hours in rows:
+        if now < run.scheduled_at + dt.timedelta(seconds=rules.timeout_seconds(hours)):
+            continue
+        reason = f"Run timed out after {hours} h and was stopped."
+        if not finish_run(
+            core, run.id, emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_timed_out",
+            finished_at=now,
+        ):  # fmt: skip
+            continue
+        try:
+            stop_run_process(core, run)
+        except AwsFailure as exc:
+            log.warning("Could not stop timed-out run %s: %s", run.id, exc)
+        stopped.append(run.id)
+    return stopped
+
+
+# --- scheduling ----------------------------------------------------------------------------------
+
+
+def claim_due_jobs(
+    core: Core, now: dt.datetime | None = None, limit: int = 100
+) -> list[tuple[int, dt.datetime]]:
+    """Claim due occurrences: ``(job id, occurrence)`` pairs, each handed out once.
+
+    For each enabled job with ``next_run_at <= now`` the latest occurrence ≤ now is claimed by
+    advancing ``next_run_at`` to the first occurrence after now, compare-and-set. Occurrences
+    skipped on the way (a worker that was down) are recorded as missed runs — at most
+    :data:`~atmo_lab.jobs.rules.MAX_MISSED_RECORDED`, none before the job existed.
+    """
+    now = now or utcnow()
+    with core.store.reader() as session:
+        due = list(
+            session.scalars(
+                select(Job)
+                .where(
+                    Job.is_enabled.is_(True), Job.next_run_at.is_not(None), Job.next_run_at <= now
+                )
+                .order_by(Job.next_run_at, Job.id)
+                .limit(limit)
+            )
+        )
+    claimed: list[tuple[int, dt.datetime]] = []
+    for job in due:
+        old = job.next_run_at
+        assert old is not None
+        schedule = Schedule.of(job)
+        latest = schedule.latest_at_or_before(now)
+        occurrence = latest if latest is not None and latest >= old else old
+        following = schedule.first_after(max(now, occurrence))
+        skipped = _skipped(schedule, max(old, job.created_at), occurrence)
+        with core.store.session() as session:
+            won = rowcount(
+                session.execute(
+                    update(Job)
+                    .where(Job.id == job.id, Job.next_run_at == old, Job.is_enabled.is_(True))
+                    .values(next_run_at=following)
+                )
+            )
+            if not won:
+                continue  # another worker claimed it, or the job changed meanwhile
+            for missed_at in skipped:
+                session.add(_missed_run(job, missed_at, "The worker was not running.", now))
+        claimed.append((job.id, occurrence))
+    return claimed
+
+
+def _skipped(schedule: Schedule, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+    """Occurrences in [since, until), the most recent ones, oldest first."""
+    found: list[dt.datetime] = []
+    occurrence = schedule.latest_at_or_before(until - _TICK)
+    while occurrence is not None and occurrence >= since and len(found) < rules.MAX_MISSED_RECORDED:
+        found.append(occurrence)
+        occurrence = schedule.latest_at_or_before(occurrence - _TICK)
+    return found[::-1]
+
+
+def _missed_run(job: Job, occurrence: dt.datetime, reason: str, now: dt.datetime) -> JobRun:
+    return JobRun(
+        job_id=job.id,
+        executor=job.executor,
+        status=rules.MISSED,
+        status_reason=reason,
+        size=job.size,
+        emr_release=job.emr_release,
+        is_manual=False,
+        scheduled_at=occurrence,
+        finished_at=now,
+    )
+
+
+def record_missed(
+    core: Core, job_id: int, occurrence: dt.datetime, reason: str
+) -> dict[str, Any] | None:
+    """Record an occurrence that did not run (status ``MISSED``) so it shows in the history.
+
+    Once per occurrence; None when the job no longer exists.
+    """
+    with core.store.session() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return None
+        existing = session.scalar(
+            select(JobRun).where(
+                JobRun.job_id == job_id,
+                JobRun.status == rules.MISSED,
+                JobRun.scheduled_at == occurrence,
+            )
+        )
+        if existing is not None:
+            return run_to_dict(existing)
+        run = _missed_run(job, occurrence, reason, utcnow())
+        session.add(run)
+        session.flush()
+        return run_to_dict(run)
+
+
+def expire_lapsed_jobs(core: Core, now: dt.datetime | None = None) -> list[str]:
+    """Expire jobs whose end date has passed; the identifiers expired.
+
+    Sets ``expired_date`` (the job stays enabled and can still be run now, as in ATMO), clears
+    ``next_run_at`` and records one ``job_expired`` notification per end date.
+    """
+    now = now or utcnow()
+    with core.store.reader() as session:
+        lapsed = list(
+            session.execute(
+                select(Job.id, Job.end_date).where(
+                    Job.end_date.is_not(None), Job.end_date <= now, Job.expired_date.is_(None)
+                )
+            )
+        )
+    expired: list[str] = []
+    for job_id, end_date in lapsed:
+        with core.store.session() as session:
+            won = rowcount(
+                session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.expired_date.is_(None), Job.end_date == end_date)
+                    .values(expired_date=now, next_run_at=None)
+                )
+            )
+            if not won:
+                continue
+            job = session.get(Job, job_id)
+            assert job is not None
+            notify(
+                session,
+                owner=job.owner,
+                kind="job_expired",
+                subject=f"Job {job.identifier} expired",
+                body=(
+                    f"Your scheduled notebook job {job.identifier} reached its end date "
+                    f"({iso(end_date)}) and will not run again. Move its end date into the "
+                    "future to schedule it again."
+                ),
+                object_type="job",
+                object_id=job.id,
+                dedupe_key=f"job_expired:{job.id}:{iso(end_date)}",
+            )
+            expired.append(job.identifier)
+    return expired
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def get_run_dict(core: Core, run_id: int) -> dict[str, Any]:
+    with core.store.reader() as session:
+        run = session.get(JobRun, run_id)
+        if run is None:
+            raise NotFound(f"No run {run_id}.")
+        return run_to_dict(run)

@@ -1,0 +1,19 @@
+"""Worker tasks of jobs: executing local runs.
+
+The periodic side of scheduling (claiming due occurrences, expiring lapsed jobs, enforcing
+timeouts) is built from :mod:`atmo_lab.jobs.service` by the worker's periodic tasks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import Core
+from ..worker.registry import task
+from . import local
+
+
+@task(local.TASK_NAME)
+def execute_local_run(core: Core, run_id: int) -> dict[str, Any]:
+    """Execute a local run: papermill in a child process, supervised until it ends."""
+    return local.start(core, run_id)
