@@ -30,7 +30,7 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
 # ``import atmo_lab`` stays cheap: nothing below imports ipywidgets, tornado, SQLAlchemy or
 # boto3 until an API function is used.
 
-_API_NAMES = frozenset({"Cluster", "ClusterFailed", "add_key", "cluster", "launch"})
+_API_NAMES = frozenset({"Cluster", "ClusterFailed", "add_key", "cluster", "launch", "schedule"})
 
 
 def __getattr__(name: str) -> Any:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
 import sys
 import time
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from . import emr
 from .clusters import service as clusters_service
 from .core import Core, default_core
-from .errors import AtmoError, NotFound
+from .errors import AtmoError, NotFound, ValidationFailed
 from .keys import service as keys_service
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ __all__ = [
     "find_cluster",
     "keys",
     "launch",
+    "schedule",
     "startup_progress",
 ]
 
@@ -371,3 +373,79 @@ def add_key(title: str, key: str, *, core: Core | None = None) -> dict[str, Any]
     """Store an OpenSSH public key line (``ssh-ed25519 AAAA… me@laptop``) under `title`."""
     core = _core(core)
     return keys_service.add_key(core, core.caller(), title, key)
+
+
+def _when(value: str | dt.datetime | None) -> str | None:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise ValueError("Pass an aware datetime (with a time zone), or an ISO 8601 string.")
+        return value.isoformat()
+    return value
+
+
+def schedule(
+    notebook: str | os.PathLike[str] | Mapping[str, Any],
+    identifier: str,
+    description: str,
+    *,
+    interval_in_hours: int | None = None,
+    schedule: str | None = None,
+    timezone: str | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    executor: str | None = None,
+    size: int | None = None,
+    job_timeout_hours: int | None = None,
+    result_visibility: str | None = None,
+    emr_release: str | None = None,
+    start_date: str | dt.datetime | None = None,
+    end_date: str | dt.datetime | None = None,
+    notebook_name: str | None = None,
+    core: Core | None = None,
+) -> dict[str, Any]:
+    """Schedule a notebook; returns the job (API §3.4).
+
+    `notebook` is a path to an ``.ipynb`` file (its saved content is uploaded) or the notebook
+    JSON itself with `notebook_name`. Run it every `interval_in_hours` (24, 168 = the default,
+    or 720) or on a five-field cron `schedule` in `timezone` (default UTC), with papermill
+    `parameters`, on ``executor`` ``"emr"`` (a cluster of `size` nodes per run) or ``"local"``.
+    Raises :class:`~atmo_lab.errors.ValidationFailed` naming the bad fields,
+    :class:`~atmo_lab.errors.Conflict` when the identifier is taken.
+    """
+    from .jobs import service as jobs_service
+
+    core = _core(core)
+    body: dict[str, Any] = {"identifier": identifier, "description": description}
+    unreadable: str | None = None
+    if isinstance(notebook, Mapping):
+        body["notebook"] = dict(notebook)
+        body["notebook_name"] = notebook_name
+    else:
+        path = os.fspath(notebook)
+        body["notebook_name"] = notebook_name or os.path.basename(path)
+        try:
+            with open(path, encoding="utf-8") as handle:
+                body["notebook"] = handle.read()
+        except FileNotFoundError:
+            unreadable = f"There is no notebook at {path}."
+        except (OSError, UnicodeDecodeError) as exc:
+            unreadable = f"Could not read {path}: {exc}"
+    optional = {
+        "interval_in_hours": interval_in_hours,
+        "schedule": schedule,
+        "timezone": timezone,
+        "parameters": dict(parameters) if parameters is not None else None,
+        "executor": executor,
+        "size": size,
+        "job_timeout_hours": job_timeout_hours,
+        "result_visibility": result_visibility,
+        "emr_release": emr_release,
+        "start_date": _when(start_date),
+        "end_date": _when(end_date),
+    }
+    body.update({name: value for name, value in optional.items() if value is not None})
+    try:
+        return jobs_service.create_job(core, core.caller(), body)
+    except ValidationFailed as exc:  # without a notebook it always fails, naming every field
+        if unreadable is None:
+            raise
+        raise ValidationFailed({**exc.errors, "notebook": unreadable}) from None

@@ -177,3 +177,44 @@ panel.close(); form.close()
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[-2] == "7 True ['from-config']"
+
+
+def _notebook_json() -> dict[str, Any]:
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    return json.loads(nbformat.writes(new_notebook(cells=[new_code_cell("print(1)")])))
+
+
+def test_schedule(core, aws, tmp_path):
+    path = tmp_path / "weekly.ipynb"
+    path.write_text(json.dumps(_notebook_json()))
+    job = atmo_lab.schedule(path, "weekly-report", "Weekly numbers", parameters={"n": 3},
+                            core=core)  # fmt: skip
+    assert (job["identifier"], job["notebook_name"], job["interval_in_hours"]) == (
+        "weekly-report", "weekly.ipynb", 168,
+    )  # fmt: skip
+    assert job["parameters"] == {"n": 3} and job["executor"] == "local"
+
+    start = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+    cron = atmo_lab.schedule(
+        _notebook_json(), "cron-report", "Weekdays", notebook_name="c.ipynb",
+        schedule="30 7 * * 1-5", timezone="America/New_York", executor="emr", size=2,
+        start_date=start, core=core,
+    )  # fmt: skip
+    assert (cron["schedule"], cron["timezone"], cron["size"]) == (
+        "30 7 * * 1-5", "America/New_York", 2,
+    )  # fmt: skip
+    assert cron["next_run_at"] == "2030-01-01T12:30:00+00:00"  # 07:30 in New York
+    listed = aws.client("s3").list_objects_v2(Bucket="atmo-lab-code")["Contents"]
+    assert sorted(o["Key"] for o in listed) == [
+        "jobs/cron-report/c.ipynb", "jobs/weekly-report/weekly.ipynb",
+    ]  # fmt: skip
+
+    with pytest.raises(Conflict):
+        atmo_lab.schedule(path, "weekly-report", "again", core=core)
+    with pytest.raises(ValidationFailed) as bad:
+        atmo_lab.schedule(tmp_path / "nope.ipynb", "x", "", interval_in_hours=5, core=core)
+    assert set(bad.value.errors) == {"notebook", "description", "interval_in_hours"}
+    with pytest.raises(ValueError, match="aware"):
+        atmo_lab.schedule(path, "naive", "d", start_date=dt.datetime(2030, 1, 1), core=core)

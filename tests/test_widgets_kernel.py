@@ -1,4 +1,4 @@
-"""In a real kernel started by a real Jupyter server, the widgets find the notebook it runs.
+"""In a real kernel started by a real Jupyter server, JobPanel() finds the notebook it runs.
 
 The kernel knows only its id; the server's sessions API maps it to the notebook path, and the
 server is found through its runtime file (with its token), as in JupyterLab.
@@ -78,7 +78,7 @@ def run_in_kernel(connection_file: Path, code: str) -> list[str]:
         client.stop_channels()
 
 
-def test_a_kernel_finds_its_notebook(aws, atmo_config, tmp_path):
+def test_job_panel_in_a_kernel_finds_its_notebook(aws, atmo_config, tmp_path):
     root = tmp_path / "root"
     (root / "reports").mkdir(parents=True)
     notebook = root / "reports" / "Monthly Sales.ipynb"
@@ -123,11 +123,16 @@ def test_a_kernel_finds_its_notebook(aws, atmo_config, tmp_path):
         kernel_id = session["kernel"]["id"]
         lines = run_in_kernel(
             runtime_dir / f"kernel-{kernel_id}.json",
+            "from atmo_lab.widgets import JobPanel\n"
             "from atmo_lab.widgets.notebook import current_notebook_path, kernel_id\n"
             "print(kernel_id())\n"
-            "print(current_notebook_path())\n",
+            "print(current_notebook_path())\n"
+            "panel = JobPanel()\n"
+            "print(panel.notebook_path)\n"
+            "print(panel.identifier.value)\n"
+            "panel.close()\n",
         )
-        assert lines == [kernel_id, str(notebook)]
+        assert lines == [kernel_id, str(notebook), str(notebook), "monthly-sales"]
         call(base, "DELETE", f"api/sessions/{session['id']}")
     finally:
         server.terminate()
