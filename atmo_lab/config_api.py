@@ -14,6 +14,7 @@ from .clusters.service import size_limit
 from .core import Core
 from .handlers import AtmoHandler, route
 from .jobs.rules import JOB_INTERVALS
+from .openapi import openapi_document
 
 
 def public_config(core: Core, caller: Caller) -> dict[str, Any]:
@@ -48,4 +49,13 @@ class ConfigHandler(AtmoHandler):
         self.reply(public_config(self.core, self.caller()))
 
 
-handlers = [(route("config"), ConfigHandler)]
+class OpenApiHandler(AtmoHandler):
+    auth_resource = "atmo_lab:config"
+
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.reply(openapi_document(self.base_url))
+
+
+handlers = [(route("config"), ConfigHandler), (route("openapi.json"), OpenApiHandler)]

@@ -1,0 +1,415 @@
+"""The OpenAPI 3 document of the REST API (served at ``atmo-lab/api/openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__
+
+API_BASE = "/atmo-lab/api"
+STATES = [
+    "STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING", "TERMINATED",
+    "TERMINATED_WITH_ERRORS",
+]  # fmt: skip
+RUN_STATES = [*STATES, "MISSED"]
+IDENTIFIER = {"type": "string", "pattern": "^[a-z0-9-]{1,100}$"}
+
+
+def _string(**extra: Any) -> dict[str, Any]:
+    return {"type": "string", **extra}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, "nullable": True}
+
+
+def _time(nullable: bool = False) -> dict[str, Any]:
+    schema = _string(format="date-time")
+    return _nullable(schema) if nullable else schema
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(
+    required: list[str], properties: dict[str, Any], closed: bool = False
+) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _all_required(properties: dict[str, Any]) -> dict[str, Any]:
+    return _object(list(properties), properties)
+
+
+INTEGER = {"type": "integer"}
+BOOLEAN = {"type": "boolean"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        ["message", "errors"],
+        {"message": _string(), "errors": {"type": "object", "additionalProperties": _string()}},
+    ),
+    "Config": _all_required(
+        {
+            "user": _string(),
+            "is_maintainer": BOOLEAN,
+            "region": _string(),
+            "max_cluster_size": _nullable(INTEGER),
+            "max_cluster_lifetime": INTEGER,
+            "default_cluster_lifetime": INTEGER,
+            "job_executor": _string(enum=["emr", "local"]),
+            "job_intervals": {"type": "array", "items": INTEGER},
+            "aws_endpoint": _nullable(_string()),
+            "is_local_emulator": BOOLEAN,
+        }
+    ),
+    "Release": _all_required(
+        {
+            "version": _string(),
+            "changelog_url": _string(),
+            "help_text": _string(),
+            "is_experimental": BOOLEAN,
+            "is_deprecated": BOOLEAN,
+        }
+    ),
+    "Key": _all_required(
+        {
+            "id": INTEGER,
+            "title": _string(),
+            "prefix": _string(),
+            "fingerprint": _string(),
+            "fingerprint_sha256": _string(),
+            "created_at": _time(),
+        }
+    ),
+    "KeyInput": _object(["title", "key"], {"title": _string(), "key": _string()}),
+    "Cluster": _all_required(
+        {
+            "id": INTEGER,
+            "identifier": _string(),
+            "size": INTEGER,
+            "lifetime_hours": INTEGER,
+            "lifetime_extension_count": INTEGER,
+            "ssh_key_id": _nullable(INTEGER),
+            "emr_release": _string(),
+            "jobflow_id": _string(),
+            "status": _string(),
+            "status_reason": _string(),
+            "master_address": _string(),
+            "created_at": _time(),
+            "started_at": _time(True),
+            "ready_at": _time(True),
+            "finished_at": _time(True),
+            "expires_at": _time(),
+            "is_active": BOOLEAN,
+            "is_expiring_soon": BOOLEAN,
+            "owner": _string(),
+        }
+    ),
+    "ClusterInput": _object(
+        ["size", "ssh_key_id"],
+        {
+            "identifier": IDENTIFIER,
+            "size": INTEGER,
+            "lifetime_hours": INTEGER,
+            "ssh_key_id": INTEGER,
+            "emr_release": _string(),
+        },
+    ),
+    "Hours": _object(["hours"], {"hours": INTEGER}),
+    "Size": _object(["size"], {"size": INTEGER}),
+    "RunError": _nullable(
+        _object(
+            ["cell_index", "ename", "evalue"],
+            {"cell_index": _nullable(INTEGER), "ename": _string(), "evalue": _string()},
+        )
+    ),
+    "Run": _object(
+        [
+            "id",
+            "status",
+            "status_reason",
+            "jobflow_id",
+            "scheduled_at",
+            "started_at",
+            "ready_at",
+            "finished_at",
+            "output_notebook_key",
+            "error",
+        ],
+        {
+            "id": INTEGER,
+            "job_id": INTEGER,
+            "status": _string(),
+            "status_reason": _string(),
+            "jobflow_id": _nullable(_string()),
+            "executor": _string(),
+            "is_manual": BOOLEAN,
+            "is_active": BOOLEAN,
+            "scheduled_at": _time(True),
+            "started_at": _time(True),
+            "ready_at": _time(True),
+            "finished_at": _time(True),
+            "duration_seconds": _nullable({"type": "number"}),
+            "output_notebook_key": _nullable(_string()),
+            "error": _ref("RunError"),
+            "created_at": _time(),
+        },
+    ),
+    "Job": _object(
+        [
+            "id",
+            "identifier",
+            "description",
+            "notebook_name",
+            "notebook_s3_key",
+            "result_visibility",
+            "size",
+            "interval_in_hours",
+            "schedule",
+            "timezone",
+            "job_timeout_hours",
+            "start_date",
+            "end_date",
+            "expired_date",
+            "is_enabled",
+            "emr_release",
+            "parameters",
+            "executor",
+            "next_run_at",
+            "latest_run",
+            "owner",
+            "created_at",
+        ],
+        {
+            "id": INTEGER,
+            "identifier": _string(),
+            "description": _string(),
+            "notebook_name": _string(),
+            "notebook_s3_key": _string(),
+            "result_visibility": _string(enum=["private", "public"]),
+            "size": INTEGER,
+            "interval_in_hours": _nullable(INTEGER),
+            "schedule": _nullable(_string()),
+            "timezone": _string(),
+            "job_timeout_hours": INTEGER,
+            "start_date": _time(),
+            "end_date": _time(True),
+            "expired_date": _time(True),
+            "is_enabled": BOOLEAN,
+            "emr_release": _string(),
+            "parameters": {"type": "object"},
+            "executor": _string(enum=["emr", "local"]),
+            "next_run_at": _time(True),
+            "latest_run": _nullable(_ref("Run")),
+            "owner": _string(),
+            "created_at": _time(),
+            "modified_at": _time(),
+        },
+    ),
+    "JobInput": {
+        "type": "object",
+        "properties": {
+            "identifier": IDENTIFIER,
+            "description": _string(),
+            "notebook_path": _string(),
+            "notebook": {"type": "object"},
+            "notebook_name": _string(),
+            "result_visibility": _string(enum=["private", "public"]),
+            "size": INTEGER,
+            "interval_in_hours": {"type": "integer", "enum": [24, 168, 720]},
+            "schedule": _string(),
+            "timezone": _string(),
+            "job_timeout_hours": INTEGER,
+            "start_date": _time(),
+            "end_date": _nullable(_time()),
+            "is_enabled": BOOLEAN,
+            "emr_release": _string(),
+            "parameters": {"type": "object"},
+            "executor": _string(enum=["emr", "local"]),
+        },
+    },
+    "Result": _all_required(
+        {"key": _string(), "size": INTEGER, "last_modified": _time(), "url": _string()}
+    ),
+    "Results": _all_required(
+        {
+            "data": {"type": "array", "items": _ref("Result")},
+            "logs": {"type": "array", "items": _ref("Result")},
+        }
+    ),
+    "IdentifierAvailability": _all_required(
+        {"identifier": _string(), "valid": BOOLEAN, "available": BOOLEAN}
+    ),
+    "Notification": _all_required(
+        {
+            "id": INTEGER,
+            "kind": _string(
+                enum=[
+                    "cluster_expiring",
+                    "cluster_expired",
+                    "run_failed",
+                    "run_timed_out",
+                    "job_expired",
+                ]
+            ),
+            "subject": _string(),
+            "body": _string(),
+            "created_at": _time(),
+            "read": BOOLEAN,
+            "object": _object(
+                ["type", "id"], {"type": _string(enum=["cluster", "job", "run"]), "id": INTEGER}
+            ),
+        }
+    ),
+}
+
+
+def _list_of(name: str, item: str) -> dict[str, Any]:
+    return _object(
+        [name],
+        {name: {"type": "array", "items": _ref(item)}, "next_cursor": _nullable(_string())},
+    )
+
+
+def _json(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, **_json(_ref("Error"))}
+
+
+COMMON_ERRORS = {"403": _error("not authenticated, or not authorized")}
+ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+PAGE = [
+    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+]
+
+
+def _op(
+    summary: str,
+    ok: tuple[str, dict[str, Any] | None],
+    errors: tuple[str, ...] = (),
+    body: str | None = None,
+    params: list[dict[str, Any]] | None = None,
+    content_type: str = "application/json",
+) -> dict[str, Any]:
+    status, schema = ok
+    success: dict[str, Any] = {"description": summary}
+    if schema is not None:
+        success["content"] = {content_type: {"schema": schema}}
+    responses = {status: success, **COMMON_ERRORS}
+    descriptions = {"400": "invalid input; errors names each field", "404": "no such object",
+                    "409": "conflicts with the current state", "413": "too large",
+                    "502": "AWS refused or failed"}  # fmt: skip
+    for code in errors:
+        responses[code] = _error(descriptions[code])
+    operation: dict[str, Any] = {"summary": summary, "responses": responses}
+    if body is not None:
+        operation["requestBody"] = {"required": True, **_json(_ref(body))}
+    if params:
+        operation["parameters"] = params
+    return operation
+
+
+def _paths() -> dict[str, Any]:
+    status = {"name": "status", "in": "query",
+              "schema": {"type": "string", "enum": ["active", "terminated", "failed", "all"]}}  # fmt: skip
+    owner = {"name": "owner", "in": "query", "schema": {"type": "string", "enum": ["all"]}}
+    unread = {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}  # fmt: skip
+    identifier = {"name": "identifier", "in": "query", "schema": {"type": "string"}}
+    text = {"type": "string"}
+    return {
+        "/config": {"get": _op("Limits and facts of this installation", ("200", _ref("Config")))},
+        "/releases": {"get": _op("Active EMR releases, newest first", ("200", _object(
+            ["releases"], {"releases": {"type": "array", "items": _ref("Release")}})))},
+        "/openapi.json": {"get": _op("This document", ("200", {"type": "object"}))},
+        "/keys": {
+            "get": _op("The caller's SSH keys, newest first", ("200", _object(
+                ["keys"], {"keys": {"type": "array", "items": _ref("Key")}}))),
+            "post": _op("Add an SSH public key", ("201", _ref("Key")), ("400", "409"), "KeyInput"),
+        },
+        "/keys/{id}": {
+            "parameters": [ID],
+            "get": _op("A key with its text", ("200", _ref("Key")), ("404",)),
+            "delete": _op("Delete a key", ("204", None), ("404",)),
+        },
+        "/keys/{id}/raw": {"parameters": [ID], "get": _op(
+            "The public key as text", ("200", text), ("404",), content_type="text/plain")},
+        "/clusters": {
+            "get": _op("Clusters, newest first", ("200", _list_of("clusters", "Cluster")), ("400",),
+                       params=[status, owner, *PAGE]),
+            "post": _op("Launch a cluster", ("201", _ref("Cluster")), ("400", "409", "502"),
+                        "ClusterInput"),
+        },
+        "/clusters/new-identifier": {"get": _op("A free generated identifier", ("200", _object(
+            ["identifier"], {"identifier": _string()})))},
+        "/clusters/{id}": {"parameters": [ID], "get": _op(
+            "A cluster", ("200", _ref("Cluster")), ("404",))},
+        "/clusters/{id}/extend": {"parameters": [ID], "post": _op(
+            "Extend the lifetime", ("200", _ref("Cluster")), ("400", "404", "409"), "Hours")},
+        "/clusters/{id}/terminate": {"parameters": [ID], "post": _op(
+            "Terminate", ("200", _ref("Cluster")), ("404", "409", "502"))},
+        "/clusters/{id}/resize": {"parameters": [ID], "post": _op(
+            "Resize the core group", ("200", _ref("Cluster")), ("400", "404", "409", "502"),
+            "Size")},
+        "/jobs": {
+            "get": _op("Scheduled jobs", ("200", _list_of("jobs", "Job")), ("400",),
+                       params=[owner, *PAGE]),
+            "post": _op("Schedule a notebook", ("201", _ref("Job")),
+                        ("400", "409", "413", "502"), "JobInput"),
+        },
+        "/jobs/identifier-available": {"get": _op(
+            "Is a job identifier valid and free?", ("200", _ref("IdentifierAvailability")),
+            params=[identifier])},
+        "/jobs/{id}": {
+            "parameters": [ID],
+            "get": _op("A job", ("200", _ref("Job")), ("404",)),
+            "patch": _op("Change a job", ("200", _ref("Job")), ("400", "404", "409", "413", "502"),
+                         "JobInput"),
+            "delete": _op("Delete a job (results are kept)", ("204", None), ("404", "502")),
+        },
+        "/jobs/{id}/runs": {"parameters": [ID], "get": _op(
+            "Run history, newest first", ("200", _list_of("runs", "Run")), ("400", "404"),
+            params=PAGE)},
+        "/jobs/{id}/run": {"parameters": [ID], "post": _op(
+            "Run now", ("202", _ref("Run")), ("404", "409", "502"))},
+        "/jobs/{id}/notebook": {"parameters": [ID], "get": _op(
+            "The stored notebook", ("200", {"type": "object"}), ("404", "502"),
+            content_type="application/x-ipynb+json")},
+        "/jobs/{id}/results": {"parameters": [ID], "get": _op(
+            "Result and log files", ("200", _ref("Results")), ("404", "502"))},
+        "/runs/{id}": {"parameters": [ID], "get": _op("A run", ("200", _ref("Run")), ("404",))},
+        "/notifications": {"get": _op(
+            "Notifications, newest first", ("200", _list_of("notifications", "Notification")),
+            ("400",), params=[unread, *PAGE])},
+        "/notifications/{id}/read": {"parameters": [ID], "post": _op(
+            "Mark as read", ("200", _ref("Notification")), ("404",))},
+    }  # fmt: skip
+
+
+def openapi_document(base_url: str = "/") -> dict[str, Any]:
+    """The OpenAPI 3.0 document for a server at `base_url`."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "atmo_lab",
+            "version": __version__,
+            "description": "EMR clusters, SSH keys and scheduled notebooks (docs/API.md).",
+        },
+        "servers": [{"url": base_url.rstrip("/") + API_BASE}],
+        "security": [{"token": []}],
+        "paths": _paths(),
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
+            },
+        },
+    }
