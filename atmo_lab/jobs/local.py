@@ -260,9 +260,12 @@ def _supervise(
     while True:
         try:
             process.wait(timeout=POLL_SECONDS)
-            return stop
         except subprocess.TimeoutExpired:
             pass
+        else:  # ended; stopped from elsewhere (a deletion signals the process directly)?
+            if stop is None and not _still_active(core, spec.run_id):
+                stop = "cancelled"
+            return stop
         now = clock()
         if stop is None:
             if now >= deadline:

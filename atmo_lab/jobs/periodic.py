@@ -1,0 +1,79 @@
+"""The worker's periodic work for jobs: due runs exactly once, timeouts, expiry (atmo.md §6).
+
+Occurrences are claimed atomically in the store (``claim_due_jobs``), so any number of workers
+start each occurrence once. An occurrence whose previous run is still active is re-checked
+every 10 minutes, up to 9 times, as ATMO did; then it is recorded as missed, never dropped
+silently.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from ..core import Core
+from ..store import utcnow
+from ..worker.registry import periodic, task
+from .records import active_run_id
+from .runs import claim_due_jobs, enforce_timeouts, expire_lapsed_jobs, record_missed, start_run
+
+log = logging.getLogger(__name__)
+
+OVERLAP_RETRY_SECONDS = 600
+OVERLAP_MAX_RETRIES = 9
+RETRY_TASK = "retry_overlapping_occurrence"
+
+
+def start_occurrence(core: Core, job_id: int, occurrence: dt.datetime, attempt: int = 0) -> str:
+    """Start one claimed occurrence; what happened ("started", "retrying", "missed", "skipped")."""
+    run = start_run(core, job_id, occurrence, manual=False)
+    if run is not None:
+        return "started"
+    with core.store.reader() as session:
+        still_running = active_run_id(session, job_id) is not None
+    if not still_running:
+        return "skipped"  # disabled, outside its dates, or deleted meanwhile
+    if attempt >= OVERLAP_MAX_RETRIES:
+        record_missed(
+            core, job_id, occurrence,
+            f"The previous run was still active after {attempt} checks "
+            f"({attempt * OVERLAP_RETRY_SECONDS // 60} minutes).",
+        )  # fmt: skip
+        return "missed"
+    core.worker.enqueue(
+        RETRY_TASK, job_id, occurrence.isoformat(), attempt + 1, delay=OVERLAP_RETRY_SECONDS
+    )
+    return "retrying"
+
+
+@task(RETRY_TASK)
+def retry_overlapping_occurrence(core: Core, job_id: int, occurrence: str, attempt: int) -> str:
+    """Re-check an occurrence that found the previous run still active."""
+    return start_occurrence(core, job_id, dt.datetime.fromisoformat(occurrence), attempt)
+
+
+@periodic("run_due_jobs", minutes=1, max_retries=3)
+def run_due_jobs(core: Core) -> dict[str, Any]:
+    """Claim the due occurrences and start their runs."""
+    outcomes: dict[str, list[int]] = {}
+    now = utcnow()
+    while True:
+        claimed = claim_due_jobs(core, now)
+        for job_id, occurrence in claimed:
+            outcomes.setdefault(start_occurrence(core, job_id, occurrence), []).append(job_id)
+        if len(claimed) < 100:
+            break
+    return {name: ids for name, ids in sorted(outcomes.items())} or {"started": []}
+
+
+@periodic("enforce_job_timeouts", minutes=1, max_retries=3)
+def enforce_job_timeouts(core: Core) -> dict[str, list[int]]:
+    """Stop runs that outlived their job's timeout."""
+    return {"timed_out_runs": enforce_timeouts(core)}
+
+
+@periodic("expire_lapsed_jobs", minutes=1)
+def expire_jobs(core: Core) -> dict[str, list[str]]:
+    """Expire jobs past their end date (one notification each)."""
+    return {"expired": expire_lapsed_jobs(core)}
