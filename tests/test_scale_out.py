@@ -50,7 +50,7 @@ def test_redis_queue_runs_tasks_in_an_embedded_consumer(aws, shared_config):
     assert type(worker.huey).__name__ == "PriorityRedisHuey"
     worker.start(workers=1, periodic=False)
     try:
-        result = worker.enqueue("deliver_notifications:retry", 0)
+        result = worker.enqueue("send_notifications:retry", 0)
         assert result.get(blocking=True, timeout=20) == {"mailed": 0}
     finally:
         worker.stop()

@@ -182,7 +182,7 @@ async def test_tick_runs_every_periodic_task(api, aws, core):
     assert reports["terminate_expired_clusters"] == {"terminated": [cluster["identifier"]]}
     assert reports["send_expiry_warnings"] == {"warned": []}  # already terminated
     assert reports["sync_emr"]["list_clusters_pages"] == 1
-    assert reports["deliver_notifications"] == {"mailed": 1}
+    assert reports["send_notifications"] == {"mailed": 1}
 
 
 def throttle(client, times):

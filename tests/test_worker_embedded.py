@@ -61,5 +61,5 @@ async def test_atmo_lab_tick_prints_each_task(api, core, atmo_config):
     assert lines["terminate_expired_clusters"] == f'terminated=["{cluster["identifier"]}"]'
     assert lines["sync_emr"].startswith("list_clusters_pages=1")
     assert set(lines) >= {"sync_emr", "terminate_expired_clusters", "send_expiry_warnings",
-                          "deliver_notifications"}  # fmt: skip
+                          "send_notifications"}  # fmt: skip
     assert (await api("GET", f"clusters/{cluster['id']}")).json["status"] == "TERMINATED"

@@ -7,7 +7,7 @@ from ..worker.registry import periodic
 from .service import deliver_pending
 
 
-@periodic("deliver_notifications", minutes=1)
-def deliver_notifications(core: Core) -> dict[str, int]:
-    """Mail notifications recorded since the last round."""
+@periodic("send_notifications", minutes=1)
+def send_notifications(core: Core) -> dict[str, int]:
+    """Mail what was recorded since the last round: expiry warnings, run alerts, expiry notices."""
     return {"mailed": deliver_pending(core)}

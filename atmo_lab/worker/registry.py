@@ -39,6 +39,7 @@ TASK_MODULES = (
     "atmo_lab.sync",
     "atmo_lab.clusters.tasks",
     "atmo_lab.jobs.tasks",
+    "atmo_lab.jobs.periodic",
     "atmo_lab.notifications.tasks",
 )
 
@@ -66,3 +67,12 @@ def periodic(name: str, minutes: int, max_retries: int = 0) -> Callable[[TaskFn]
         return fn
 
     return register
+
+
+def ordered_periodic() -> list[PeriodicSpec]:
+    """Periodic tasks in TASK_MODULES order (sync first, mail last), then declaration order."""
+    position = {module: i for i, module in enumerate(TASK_MODULES)}
+    specs = list(PERIODIC.values())
+    return sorted(
+        specs, key=lambda s: (position.get(s.fn.__module__, len(position)), specs.index(s))
+    )

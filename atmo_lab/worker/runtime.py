@@ -172,7 +172,7 @@ def run_periodic_once(core: Core, raise_errors: bool = True) -> list[tuple[str, 
     """
     load_task_modules()
     reports: list[tuple[str, Any]] = []
-    for spec in registry.PERIODIC.values():
+    for spec in registry.ordered_periodic():
         try:
             reports.append((spec.name, spec.fn(core)))
         except Exception as exc:

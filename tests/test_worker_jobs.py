@@ -1,0 +1,159 @@
+"""Worker tasks for jobs against the moto server: due runs once, overlaps, timeouts, alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.emr.models import emr_backends
+from moto.ses.models import ses_backends
+from sqlalchemy import select
+
+from atmo_lab.emr import ACTIVE_STATES
+from atmo_lab.jobs import periodic
+from atmo_lab.jobs.models import Job, JobRun
+from atmo_lab.jobs.service import create_job
+from atmo_lab.notifications.service import deliver_pending
+from atmo_lab.sync import sync_all
+from atmo_lab.worker.runtime import run_periodic_once
+
+from .conftest import REGION
+from .support import public_key
+from .test_jobs_support import job_body
+from .test_worker_clusters import count_calls, launch
+
+pytestmark = pytest.mark.atmo(email_domain="example.com", job_executor="emr")
+
+PAST = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)).isoformat()
+
+
+def new_job(core, identifier="nightly", **fields):
+    body = job_body(identifier, start_date=PAST, interval_in_hours=24, executor="emr") | fields
+    return create_job(core, core.caller(), body)
+
+
+def runs_of(core, job_id):
+    with core.store.reader() as session:
+        return list(
+            session.scalars(select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.id))
+        )
+
+
+def emr_cluster(jobflow_id):
+    """moto's in-process record of a cluster (the server files EMR under its default region)."""
+    backends = emr_backends[DEFAULT_ACCOUNT_ID]
+    return next(b.clusters[jobflow_id] for b in backends.values() if jobflow_id in b.clusters)
+
+
+async def test_a_due_job_runs_once(aws, core):
+    job = new_job(core)
+    assert dt.datetime.fromisoformat(job["next_run_at"]) <= dt.datetime.now(dt.timezone.utc)
+    report = periodic.run_due_jobs(core)
+    assert report == {"started": [job["id"]]}
+    assert periodic.run_due_jobs(core) == {"started": []}
+    (run,) = runs_of(core, job["id"])
+    assert run.jobflow_id and run.status in ACTIVE_STATES
+    assert run.scheduled_at == dt.datetime.fromisoformat(PAST)
+    with core.store.reader() as session:
+        next_run = session.get(Job, job["id"]).next_run_at
+    assert next_run == dt.datetime.fromisoformat(PAST) + dt.timedelta(hours=24)
+
+
+async def test_an_overlapping_occurrence_is_retried_then_recorded_missed(aws, core, monkeypatch):
+    job = new_job(core)
+    periodic.run_due_jobs(core)
+    (first,) = runs_of(core, job["id"])  # RUNNING forever in moto
+    with core.store.session() as session:  # the next occurrence comes due while it runs
+        session.get(Job, job["id"]).next_run_at = dt.datetime.now(dt.timezone.utc)
+    monkeypatch.setattr(periodic, "OVERLAP_RETRY_SECONDS", 0.2)
+    monkeypatch.setattr(periodic, "OVERLAP_MAX_RETRIES", 3)
+    core.worker.start(workers=2, periodic=False)
+    try:
+        assert periodic.run_due_jobs(core) == {"retrying": [job["id"]]}
+        for _ in range(100):
+            statuses = [r.status for r in runs_of(core, job["id"])]
+            if "MISSED" in statuses:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        core.worker.stop()
+    runs = runs_of(core, job["id"])
+    assert [r.status for r in runs][1:] == ["MISSED"] and runs[0].status in ACTIVE_STATES
+    assert "still active after 3 checks" in runs[1].status_reason
+    assert runs[0].id == first.id
+
+
+async def test_an_overlap_that_clears_in_time_starts_the_run(aws, core, monkeypatch):
+    job = new_job(core)
+    periodic.run_due_jobs(core)
+    (first,) = runs_of(core, job["id"])
+    assert (
+        periodic.start_occurrence(core, job["id"], dt.datetime.now(dt.timezone.utc)) == "retrying"
+    )
+    aws.client("emr").terminate_job_flows(JobFlowIds=[first.jobflow_id])
+    sync_all(core)
+    assert runs_of(core, job["id"])[0].status == "TERMINATED"
+    assert (
+        periodic.start_occurrence(core, job["id"], dt.datetime.now(dt.timezone.utc), 1) == "started"
+    )
+
+
+async def test_timeout_terminates_the_run_cluster_and_notifies_once(aws, core, api):
+    job = new_job(core, job_timeout_hours=1)
+    periodic.run_due_jobs(core)
+    (run,) = runs_of(core, job["id"])
+    with core.store.session() as session:
+        session.get(JobRun, run.id).scheduled_at -= dt.timedelta(hours=2)
+    assert periodic.enforce_job_timeouts(core) == {"timed_out_runs": [run.id]}
+    assert periodic.enforce_job_timeouts(core) == {"timed_out_runs": []}
+    assert emr_cluster(run.jobflow_id).state == "TERMINATED"
+    (after,) = runs_of(core, job["id"])
+    assert after.status == "TERMINATED_WITH_ERRORS" and "timed out" in after.status_reason
+    kinds = [n["kind"] for n in (await api("GET", "notifications")).json["notifications"]]
+    assert kinds == ["run_timed_out"]
+
+
+async def test_a_failed_run_alerts_once_by_mail(aws, core, api):
+    job = new_job(core)
+    periodic.run_due_jobs(core)
+    (run,) = runs_of(core, job["id"])
+    # moto never fails a step; set the state real EMR would report (mocked: EMR's progress)
+    cluster = emr_cluster(run.jobflow_id)
+    cluster.state = "TERMINATED_WITH_ERRORS"
+    cluster.last_state_change_reason = "Step RunNotebook failed"
+    assert sync_all(core).runs_updated == [run.id]
+    assert sync_all(core).runs_updated == []
+    assert deliver_pending(core) == 1
+    assert deliver_pending(core) == 0
+    (mail,) = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+    assert "nightly" in mail.subject
+    notes = (await api("GET", "notifications")).json["notifications"]
+    assert [(n["kind"], n["object"]["type"]) for n in notes] == [("run_failed", "run")]
+
+
+async def test_sync_cost_over_clusters_and_runs_is_list_pages_plus_missing_addresses(
+    aws, core, api
+):
+    key = (await api("POST", "keys", {"title": "k", "key": public_key()})).json
+    for i in range(30):
+        new_job(core, f"job-{i}")
+    periodic.run_due_jobs(core)
+    clusters = [await launch(api, ssh_key_id=key["id"]) for _ in range(90)]
+    calls = count_calls(core)
+    report = sync_all(core)
+    pages = -(-(90 + 30) // 50)
+    assert calls == ["ListClusters"] * pages  # launch stored every master address already
+    assert report.list_pages == pages
+    assert len(clusters) == 90
+
+
+async def test_tick_lists_every_task(aws, core):
+    new_job(core)
+    reports = dict(run_periodic_once(core))
+    assert list(reports) == [
+        "sync_emr", "terminate_expired_clusters", "send_expiry_warnings", "run_due_jobs",
+        "enforce_job_timeouts", "expire_lapsed_jobs", "send_notifications",
+    ]  # fmt: skip
+    assert len(reports["run_due_jobs"]["started"]) == 1
