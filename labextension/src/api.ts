@@ -203,7 +203,8 @@ export interface INewCluster {
  * The failing cell of a failed notebook run.
  */
 export interface IRunError {
-  cell_index: number;
+  /** counted from 0 in the submitted notebook; null when unknown */
+  cell_index: number | null;
   ename: string;
   evalue: string;
 }
@@ -222,6 +223,11 @@ export interface IRun {
   finished_at: DateTimeString | null;
   output_notebook_key: string | null;
   error: IRunError | null;
+  /** extra fields the server sends (not in API.md) */
+  job_id?: ObjectId;
+  is_active?: boolean;
+  is_manual?: boolean;
+  duration_seconds?: number | null;
 }
 
 /**
@@ -284,6 +290,20 @@ export interface IJobFields {
 }
 
 /**
+ * The body of `PATCH /jobs/{id}`: like `IJobFields`, and switching between
+ * an interval and cron clears the other with `null`.
+ */
+export interface IJobPatch extends Omit<
+  IJobFields,
+  'interval_in_hours' | 'schedule' | 'timezone'
+> {
+  interval_in_hours?: JobInterval | null;
+  schedule?: string | null;
+  timezone?: string | null;
+  is_enabled?: boolean;
+}
+
+/**
  * The body of `POST /jobs`.
  */
 export interface INewJob extends IJobFields {
@@ -333,6 +353,8 @@ export interface INotification {
   object: {
     type: 'cluster' | 'job' | 'run';
     id: ObjectId;
+    /** the run's job, when the server sends it */
+    job_id?: ObjectId;
   };
 }
 
@@ -354,6 +376,43 @@ function jsonInit(method: string, body?: unknown): RequestInit {
   return init;
 }
 
+// ----------------------------------------------------------------- pages
+
+/**
+ * One page of a list route: the items and the cursor of the next page
+ * (null at the end).
+ */
+export interface IPage<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * Paging options of list routes.
+ */
+export interface IPageOptions {
+  /** 1…1000; the server's default page size when omitted */
+  limit?: number;
+  /** the `next_cursor` of the previous page */
+  cursor?: string | null;
+}
+
+async function listPage<T>(
+  settings: ServerConnection.ISettings,
+  path: string,
+  name: string,
+  query: { [name: string]: string | number | boolean | null | undefined }
+): Promise<IPage<T>> {
+  const data = await requestAPI<{ [name: string]: unknown }>(
+    withQuery(path, query),
+    settings
+  );
+  return {
+    items: (data[name] as T[]) ?? [],
+    next_cursor: (data.next_cursor as string | null | undefined) ?? null
+  };
+}
+
 // ---------------------------------------------------------------- config
 
 /**
@@ -372,7 +431,7 @@ export async function listReleases(
   settings: ServerConnection.ISettings
 ): Promise<IRelease[]> {
   const data = await requestAPI<{ releases: IRelease[] }>('releases', settings);
-  return data.releases;
+  return data.releases ?? [];
 }
 
 // -------------------------------------------------------------- SSH keys
@@ -384,7 +443,7 @@ export async function listKeys(
   settings: ServerConnection.ISettings
 ): Promise<ISSHKey[]> {
   const data = await requestAPI<{ keys: ISSHKey[] }>('keys', settings);
-  return data.keys;
+  return data.keys ?? [];
 }
 
 /**
@@ -450,7 +509,35 @@ export async function listClusters(
     withQuery('clusters', { status: options.status, owner: options.owner }),
     settings
   );
-  return data.clusters;
+  return data.clusters ?? [];
+}
+
+/**
+ * `GET /clusters`, one page.
+ */
+export function listClustersPage(
+  settings: ServerConnection.ISettings,
+  options: IListClustersOptions & IPageOptions = {}
+): Promise<IPage<ICluster>> {
+  return listPage<ICluster>(settings, 'clusters', 'clusters', {
+    status: options.status,
+    owner: options.owner,
+    limit: options.limit,
+    cursor: options.cursor
+  });
+}
+
+/**
+ * `GET /clusters/new-identifier`: a free generated identifier.
+ */
+export async function suggestClusterIdentifier(
+  settings: ServerConnection.ISettings
+): Promise<string> {
+  const data = await requestAPI<{ identifier: string }>(
+    'clusters/new-identifier',
+    settings
+  );
+  return data.identifier;
 }
 
 /**
@@ -538,7 +625,21 @@ export async function listJobs(
     withQuery('jobs', { owner: options.owner }),
     settings
   );
-  return data.jobs;
+  return data.jobs ?? [];
+}
+
+/**
+ * `GET /jobs`, one page.
+ */
+export function listJobsPage(
+  settings: ServerConnection.ISettings,
+  options: IListJobsOptions & IPageOptions = {}
+): Promise<IPage<IJob>> {
+  return listPage<IJob>(settings, 'jobs', 'jobs', {
+    owner: options.owner,
+    limit: options.limit,
+    cursor: options.cursor
+  });
 }
 
 /**
@@ -567,7 +668,7 @@ export function getJob(
 export function updateJob(
   settings: ServerConnection.ISettings,
   id: ObjectId,
-  changes: IJobFields
+  changes: IJobPatch
 ): Promise<IJob> {
   return requestAPI<IJob>(
     apiPath('jobs', id),
@@ -612,7 +713,17 @@ export async function listRuns(
     apiPath('jobs', id, 'runs'),
     settings
   );
-  return data.runs;
+  return data.runs ?? [];
+}
+
+/**
+ * `GET /runs/{id}`: one run (with its `job_id`).
+ */
+export function getRun(
+  settings: ServerConnection.ISettings,
+  id: ObjectId
+): Promise<IRun> {
+  return requestAPI<IRun>(apiPath('runs', id), settings);
 }
 
 /**
@@ -669,7 +780,7 @@ export async function listNotifications(
     withQuery('notifications', { unread: options.unread }),
     settings
   );
-  return data.notifications;
+  return data.notifications ?? [];
 }
 
 /**

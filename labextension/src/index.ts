@@ -1,11 +1,25 @@
 import {
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 
-import { getConfig } from './api';
+import { IJob, ObjectId, getConfig } from './api';
+import { atmoIcon, scheduleIcon } from './icons';
+// The model, the sidebar and the notification bridge are created in
+// activate(): the sidebar's tab must exist when the layout is restored.
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { AtmoModel } from './model';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { NotificationBridge } from './notifications';
+import type { INotebookLike } from './params';
+import type { ScheduleTarget } from './schedule';
+// eslint-disable-next-line jupyter/prefer-lazy-imports
+import { AtmoSidebar } from './sidebar';
 import { connectedMessage, errorMessage, refreshIntervalMs } from './utils';
 
 export * from './api';
@@ -23,32 +37,299 @@ export {
 export const PLUGIN_ID = 'atmo-lab:plugin';
 
 /**
+ * The command ids of atmo-lab.
+ */
+export namespace CommandIDs {
+  export const open = 'atmo-lab:open';
+  export const launchCluster = 'atmo-lab:launch-cluster';
+  export const addKey = 'atmo-lab:add-key';
+  export const scheduleNotebook = 'atmo-lab:schedule-notebook';
+  export const scheduleFile = 'atmo-lab:schedule-file';
+  export const openOutput = 'atmo-lab:open-output';
+  export const refresh = 'atmo-lab:refresh';
+}
+
+/**
  * Initialization data for the atmo-lab extension.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
-    'Connects JupyterLab to the atmo_lab server extension: self-service EMR clusters and scheduled notebooks.',
+    'The atmo_lab sidebar (EMR clusters, scheduled notebooks, SSH keys) and "Schedule this notebook".',
   autoStart: true,
-  optional: [ISettingRegistry],
+  optional: [
+    ISettingRegistry,
+    ILayoutRestorer,
+    ICommandPalette,
+    INotebookTracker,
+    IFileBrowserFactory
+  ],
   activate: (
     app: JupyterFrontEnd,
-    settingRegistry: ISettingRegistry | null
+    settingRegistry: ISettingRegistry | null,
+    restorer: ILayoutRestorer | null,
+    palette: ICommandPalette | null,
+    notebooks: INotebookTracker | null,
+    fileBrowsers: IFileBrowserFactory | null
   ): void => {
-    const serverSettings = app.serviceManager.serverSettings;
+    const { commands, serviceManager, shell } = app;
+    const model = new AtmoModel({
+      serverSettings: serviceManager.serverSettings,
+      refreshMs: refreshIntervalMs(undefined)
+    });
+
+    const showSidebar = (): void => {
+      shell.activateById(sidebar.id);
+    };
+
+    const openOutput = async (
+      jobId: ObjectId | null,
+      runId: ObjectId | null
+    ): Promise<string | null> => {
+      const { openRunOutput } = await import('./outputs');
+      return openRunOutput(app, model, jobId, runId);
+    };
+
+    const addKey = async (): Promise<void> => {
+      showSidebar();
+      model.reveal({ section: 'keys' });
+      const { openAddKeyDialog } = await import('./keys');
+      await openAddKeyDialog(model);
+    };
+
+    const launchCluster = async (): Promise<void> => {
+      const { openLaunchDialog } = await import('./clusters');
+      const cluster = await openLaunchDialog(model, () => void addKey());
+      if (cluster) {
+        showSidebar();
+        model.reveal({ section: 'clusters', id: cluster.id });
+        Notification.success(
+          `Cluster ${cluster.identifier} launched (${cluster.status.toLowerCase()}).`,
+          { autoClose: 5000 }
+        );
+      }
+    };
+
+    const editJob = async (job: IJob): Promise<void> => {
+      const config = model.config;
+      if (!config) {
+        return;
+      }
+      const { openScheduleDialog } = await import('./schedule');
+      const saved = await openScheduleDialog(model, config, {
+        kind: 'edit',
+        job
+      });
+      if (saved) {
+        Notification.success(`Saved the job ${saved.identifier}.`, {
+          autoClose: 4000
+        });
+      }
+    };
+
+    const sidebar = new AtmoSidebar(model, {
+      launchCluster: () => void launchCluster(),
+      addKey: () => void addKey(),
+      editJob: job => void editJob(job),
+      openOutput
+    });
+    shell.add(sidebar, 'left', { rank: 850 });
+    if (restorer) {
+      restorer.add(sidebar, 'atmo-lab-sidebar');
+    }
+
+    new NotificationBridge(model, { openOutput });
+
+    /**
+     * Schedule a notebook: read its parameters cell, ask, save, POST.
+     */
+    const schedule = async (
+      path: string,
+      panel: NotebookPanel | null
+    ): Promise<void> => {
+      if (!model.config) {
+        await model.refresh();
+      }
+      const config = model.config;
+      if (!config) {
+        Notification.error(
+          `atmo_lab is not reachable: ${model.errors.config || 'no answer'}`,
+          { autoClose: 6000 }
+        );
+        return;
+      }
+      let notebook: INotebookLike | null = null;
+      try {
+        if (panel) {
+          await panel.context.ready;
+          notebook = panel.content.model?.toJSON() as INotebookLike;
+        } else {
+          const file = await serviceManager.contents.get(path, {
+            type: 'notebook',
+            content: true
+          });
+          notebook = file.content as INotebookLike;
+        }
+      } catch (reason) {
+        console.warn(`atmo-lab: cannot read ${path}: ${errorMessage(reason)}`);
+      }
+      const { findParametersSource, parseParametersCell } =
+        await import('./params');
+      const source = notebook ? findParametersSource(notebook) : null;
+      const parsed = source
+        ? parseParametersCell(source)
+        : { parameters: {}, skipped: [] };
+      const target: ScheduleTarget = {
+        kind: 'create',
+        notebookPath: serviceManager.contents.localPath(path),
+        parameters: parsed.parameters,
+        skipped: parsed.skipped,
+        beforeSubmit: panel
+          ? async () => {
+              // The server reads the saved file: save what is on screen.
+              await panel.context.save();
+            }
+          : undefined
+      };
+      const { openScheduleDialog } = await import('./schedule');
+      const job = await openScheduleDialog(model, config, target);
+      if (!job) {
+        return;
+      }
+      const { scheduleText } = await import('./format');
+      Notification.success(
+        `Scheduled ${job.identifier}: ${scheduleText(job)}.`,
+        {
+          autoClose: 10000,
+          actions: [
+            {
+              label: 'Open job',
+              callback: () => {
+                showSidebar();
+                model.reveal({ section: 'jobs', id: job.id });
+              }
+            }
+          ]
+        }
+      );
+    };
+
+    const noArgs = { args: { type: 'object' as const, properties: {} } };
+    commands.addCommand(CommandIDs.open, {
+      describedBy: noArgs,
+      label: 'Open the atmo_lab sidebar',
+      icon: atmoIcon,
+      execute: showSidebar
+    });
+    commands.addCommand(CommandIDs.refresh, {
+      describedBy: noArgs,
+      label: 'Refresh atmo_lab',
+      execute: () => model.refresh()
+    });
+    commands.addCommand(CommandIDs.launchCluster, {
+      describedBy: noArgs,
+      label: 'Launch an EMR cluster…',
+      icon: atmoIcon,
+      execute: () => launchCluster()
+    });
+    commands.addCommand(CommandIDs.addKey, {
+      describedBy: noArgs,
+      label: 'Add an SSH key…',
+      execute: () => addKey()
+    });
+    commands.addCommand(CommandIDs.scheduleNotebook, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            toolbar: { type: 'boolean', description: 'Shown in a toolbar' }
+          }
+        }
+      },
+      label: args => (args.toolbar ? 'Schedule' : 'Schedule this notebook…'),
+      caption:
+        'Schedule this notebook: run it every day, week, month or on a cron schedule',
+      icon: scheduleIcon,
+      isEnabled: () =>
+        notebooks?.currentWidget !== null &&
+        notebooks?.currentWidget !== undefined,
+      execute: async () => {
+        const panel = notebooks?.currentWidget ?? null;
+        if (!panel) {
+          return;
+        }
+        await schedule(panel.context.path, panel);
+      }
+    });
+    commands.addCommand(CommandIDs.scheduleFile, {
+      describedBy: noArgs,
+      label: 'Schedule notebook…',
+      icon: scheduleIcon,
+      isVisible: () => {
+        const item = fileBrowsers?.tracker.currentWidget
+          ?.selectedItems()
+          .next();
+        return Boolean(
+          item && !item.done && item.value.path.endsWith('.ipynb')
+        );
+      },
+      execute: async () => {
+        const item = fileBrowsers?.tracker.currentWidget
+          ?.selectedItems()
+          .next();
+        if (!item || item.done) {
+          return;
+        }
+        const path = item.value.path;
+        const panel = notebooks?.find(p => p.context.path === path) ?? null;
+        await schedule(path, panel);
+      }
+    });
+    commands.addCommand(CommandIDs.openOutput, {
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: {
+            jobId: { type: ['number', 'string'], description: 'The job' },
+            runId: {
+              type: ['number', 'string'],
+              description: 'The run (default: the latest)'
+            }
+          }
+        }
+      },
+      label: 'Open the output of a scheduled notebook',
+      execute: args =>
+        openOutput(
+          (args.jobId as ObjectId | undefined) ?? null,
+          (args.runId as ObjectId | undefined) ?? null
+        )
+    });
+
+    if (palette) {
+      const category = 'atmo_lab';
+      for (const command of [
+        CommandIDs.open,
+        CommandIDs.launchCluster,
+        CommandIDs.addKey,
+        CommandIDs.scheduleNotebook,
+        CommandIDs.refresh
+      ]) {
+        palette.addItem({ command, category, args: { isPalette: true } });
+      }
+    }
 
     if (settingRegistry) {
       settingRegistry
         .load(PLUGIN_ID)
         .then(settings => {
-          const report = (): void => {
-            const ms = refreshIntervalMs(
+          const apply = (): void => {
+            model.refreshMs = refreshIntervalMs(
               settings.get('refreshInterval').composite
             );
-            console.debug(`atmo-lab: refresh interval ${ms / 1000} s`);
           };
-          report();
-          settings.changed.connect(report);
+          apply();
+          settings.changed.connect(apply);
         })
         .catch(reason => {
           console.error(
@@ -58,7 +339,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     // Not awaited: JupyterLab's start-up must not wait for this request.
-    getConfig(serverSettings)
+    getConfig(serviceManager.serverSettings)
       .then(config => {
         console.log(connectedMessage(config));
       })

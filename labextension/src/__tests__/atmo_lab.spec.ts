@@ -215,16 +215,27 @@ describe('requestAPI', () => {
 
 describe('atmo-lab:plugin', () => {
   /**
-   * Activate the plugin against a fake app and wait for its config request.
+   * Activate the plugin against a fake app (real command registry, a shell
+   * that records what is added) and wait for its config request.
    */
   async function activate(respond: (request: Request) => Response) {
     const { default: plugin } = await import('../index');
+    const { CommandRegistry } = await import('@lumino/commands');
     const { settings, requests } = fakeSettings(respond);
-    const app = { serviceManager: { serverSettings: settings } } as any;
+    const added: Array<{ widget: any; area: string }> = [];
+    const commands = new CommandRegistry();
+    const app = {
+      commands,
+      serviceManager: { serverSettings: settings },
+      shell: {
+        add: (widget: any, area: string) => added.push({ widget, area }),
+        activateById: () => undefined
+      }
+    } as any;
     const log = jest.spyOn(console, 'log').mockImplementation(() => {});
     const error = jest.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      plugin.activate(app, null);
+      plugin.activate(app, null, null, null, null, null);
       for (let i = 0; i < 50 && !log.mock.calls.length; i++) {
         if (error.mock.calls.length) {
           break;
@@ -233,12 +244,18 @@ describe('atmo-lab:plugin', () => {
       }
       return {
         requests,
+        added,
+        commands,
         logged: log.mock.calls.map(args => args.join(' ')),
         errors: error.mock.calls.map(args => args.join(' '))
       };
     } finally {
       log.mockRestore();
       error.mockRestore();
+      // Stop the sidebar model's polling.
+      for (const { widget } of added) {
+        widget.model?.dispose();
+      }
     }
   }
 
@@ -249,11 +266,47 @@ describe('atmo-lab:plugin', () => {
     expect(plugin.requires ?? []).toEqual([]);
   });
 
-  it('logs the user and region from GET config', async () => {
-    const { requests, logged, errors } = await activate(() =>
+  it('adds the sidebar on the left and registers its commands', async () => {
+    const { added, commands } = await activate(() =>
       jsonResponse(200, { user: 'ann', region: 'us-west-2' })
     );
-    expect(stripCacheBuster(requests[0].url)).toBe(
+    expect(added.map(a => [a.widget.id, a.area])).toEqual([
+      ['atmo-lab-sidebar', 'left']
+    ]);
+    expect(added[0].widget.title.caption).toContain('atmo_lab');
+    for (const id of [
+      'atmo-lab:open',
+      'atmo-lab:launch-cluster',
+      'atmo-lab:add-key',
+      'atmo-lab:schedule-notebook',
+      'atmo-lab:schedule-file',
+      'atmo-lab:open-output'
+    ]) {
+      expect(commands.hasCommand(id)).toBe(true);
+    }
+    expect(
+      commands.label('atmo-lab:schedule-notebook', { toolbar: true })
+    ).toBe('Schedule');
+    // No notebook tracker: nothing to schedule.
+    expect(commands.isEnabled('atmo-lab:schedule-notebook')).toBe(false);
+  });
+
+  it('logs the user and region from GET config', async () => {
+    const { requests, logged, errors } = await activate(request => {
+      const path = new URL(request.url).pathname;
+      const lists: { [path: string]: string } = {
+        '/lab-base/atmo-lab/api/notifications': 'notifications',
+        '/lab-base/atmo-lab/api/releases': 'releases',
+        '/lab-base/atmo-lab/api/keys': 'keys',
+        '/lab-base/atmo-lab/api/clusters': 'clusters',
+        '/lab-base/atmo-lab/api/jobs': 'jobs'
+      };
+      if (lists[path]) {
+        return jsonResponse(200, { [lists[path]]: [], next_cursor: null });
+      }
+      return jsonResponse(200, { user: 'ann', region: 'us-west-2' });
+    });
+    expect(requests.map(r => stripCacheBuster(r.url))).toContain(
       'http://localhost:8888/lab-base/atmo-lab/api/config'
     );
     expect(logged).toContain('atmo-lab: connected as ann (region us-west-2)');

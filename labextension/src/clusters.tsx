@@ -1,0 +1,672 @@
+/**
+ * The Clusters section of the sidebar and the launch form.
+ */
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import {
+  ClusterStatusFilter,
+  ICluster,
+  IConfig,
+  IRelease,
+  ObjectId
+} from './api';
+import {
+  ErrorMessage,
+  Field,
+  FormButtons,
+  CopyButton,
+  StatusBadge,
+  controlProps,
+  focusFirstInvalid,
+  requestErrors,
+  useId,
+  useNow,
+  useSignal
+} from './components';
+import {
+  FieldErrors,
+  ILaunchValues,
+  extendChoices,
+  initialLaunchValues,
+  launchBody,
+  resizeProblem,
+  validateLaunch
+} from './forms';
+import {
+  dateTimeText,
+  defaultRelease,
+  expiryText,
+  expiryTone,
+  releaseLabel,
+  sizeText,
+  sizeTitle,
+  sshTunnelCommand
+} from './format';
+import { AtmoModel } from './model';
+import { showModal } from './modal';
+import { errorMessage } from './utils';
+
+const FILTERS: Array<[ClusterStatusFilter, string]> = [
+  ['active', 'Active'],
+  ['terminated', 'Terminated'],
+  ['failed', 'Failed'],
+  ['all', 'All']
+];
+
+/**
+ * The release select of the launch and schedule forms.
+ */
+export function ReleaseSelect(props: {
+  id: string;
+  releases: ReadonlyArray<IRelease>;
+  value: string;
+  errors: FieldErrors;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  const selected = props.releases.find(r => r.version === props.value);
+  const hint = selected ? (
+    <>
+      {selected.help_text}
+      {selected.changelog_url ? (
+        <>
+          {' '}
+          <a href={selected.changelog_url} target="_blank" rel="noreferrer">
+            Changelog
+          </a>
+        </>
+      ) : null}
+    </>
+  ) : null;
+  return (
+    <Field
+      id={props.id}
+      field="emr_release"
+      label="EMR release"
+      errors={props.errors}
+      hint={hint}
+    >
+      <select
+        {...controlProps(props.id, 'emr_release', props.errors, Boolean(hint))}
+        className="jp-mod-styled atmo-Input"
+        value={props.value}
+        onChange={e => props.onChange(e.target.value)}
+      >
+        {props.releases.map(r => (
+          <option key={r.version} value={r.version}>
+            {releaseLabel(r)}
+          </option>
+        ))}
+      </select>
+    </Field>
+  );
+}
+
+const LAUNCH_FIELDS = [
+  'identifier',
+  'size',
+  'lifetime_hours',
+  'ssh_key_id',
+  'emr_release'
+];
+
+/**
+ * The launch form (in a modal).
+ */
+export function LaunchClusterForm(props: {
+  model: AtmoModel;
+  config: IConfig;
+  onDone: (cluster: ICluster | null) => void;
+  onAddKey: () => void;
+}): JSX.Element {
+  const { model, config } = props;
+  useSignal(model.changed);
+  const [values, setValues] = React.useState<ILaunchValues>(() =>
+    initialLaunchValues(config, model.keys, '', defaultRelease(model.releases))
+  );
+  const [errors, setErrors] = React.useState<FieldErrors>({});
+  const [message, setMessage] = React.useState('');
+  const [busy, setBusy] = React.useState(false);
+  const touched = React.useRef(false);
+  const formRef = React.useRef<HTMLFormElement>(null);
+  const ids = {
+    identifier: useId('atmo-launch-identifier'),
+    size: useId('atmo-launch-size'),
+    lifetime: useId('atmo-launch-lifetime'),
+    key: useId('atmo-launch-key'),
+    release: useId('atmo-launch-release')
+  };
+
+  React.useEffect(() => {
+    let cancelled = false;
+    model
+      .suggestClusterIdentifier()
+      .then(identifier => {
+        if (!cancelled && !touched.current) {
+          setValues(v => ({ ...v, identifier }));
+        }
+      })
+      .catch(() => {
+        // The server generates one when the field stays empty.
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, []);
+
+  // Keys and releases may arrive after the form opened.
+  React.useEffect(() => {
+    if (values.ssh_key_id === '' && model.keys.length > 0) {
+      setValues(v => ({ ...v, ssh_key_id: String(model.keys[0].id) }));
+    }
+    if (values.emr_release === '' && model.releases.length > 0) {
+      setValues(v => ({ ...v, emr_release: defaultRelease(model.releases) }));
+    }
+  });
+
+  const set = (field: keyof ILaunchValues) => (value: string) => {
+    if (field === 'identifier') {
+      touched.current = true;
+    }
+    setValues(v => ({ ...v, [field]: value }));
+    if (errors[field]) {
+      setErrors(e => {
+        const copy = { ...e };
+        delete copy[field];
+        return copy;
+      });
+    }
+  };
+
+  const submit = async (event: React.FormEvent): Promise<void> => {
+    event.preventDefault();
+    const found = validateLaunch(values, config);
+    setErrors(found);
+    setMessage('');
+    if (Object.keys(found).length > 0) {
+      window.setTimeout(() => focusFirstInvalid(formRef.current), 0);
+      return;
+    }
+    setBusy(true);
+    try {
+      const cluster = await model.launchCluster(launchBody(values, model.keys));
+      props.onDone(cluster);
+    } catch (reason) {
+      const result = requestErrors(reason, LAUNCH_FIELDS);
+      setErrors(result.errors);
+      setMessage(result.message);
+      setBusy(false);
+      window.setTimeout(() => focusFirstInvalid(formRef.current), 0);
+    }
+  };
+
+  const maxSize = config.max_cluster_size;
+  const noKeys = model.keys.length === 0;
+  return (
+    <form
+      ref={formRef}
+      className="atmo-Form"
+      aria-label="Launch a cluster"
+      noValidate
+      onSubmit={e => void submit(e)}
+    >
+      <div className="jp-Dialog-body">
+        <Field
+          id={ids.identifier}
+          field="identifier"
+          label="Identifier"
+          errors={errors}
+          hint="Lowercase letters, digits and dashes. Leave empty for a generated name."
+        >
+          <input
+            {...controlProps(ids.identifier, 'identifier', errors, true)}
+            className="jp-mod-styled atmo-Input"
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={100}
+            value={values.identifier}
+            onChange={e => set('identifier')(e.target.value)}
+          />
+        </Field>
+        <Field
+          id={ids.size}
+          field="size"
+          label="Size (nodes)"
+          errors={errors}
+          hint={`1 = a master node only; N > 1 = a master and N core nodes${
+            maxSize === null ? '' : ` (at most ${maxSize})`
+          }.`}
+        >
+          <input
+            {...controlProps(ids.size, 'size', errors, true)}
+            className="jp-mod-styled atmo-Input"
+            type="number"
+            min={1}
+            max={maxSize ?? undefined}
+            step={1}
+            value={values.size}
+            onChange={e => set('size')(e.target.value)}
+          />
+        </Field>
+        <Field
+          id={ids.lifetime}
+          field="lifetime_hours"
+          label="Lifetime (hours)"
+          errors={errors}
+          hint={`From 2 to ${config.max_cluster_lifetime} hours; you can extend it later.`}
+        >
+          <input
+            {...controlProps(ids.lifetime, 'lifetime_hours', errors, true)}
+            className="jp-mod-styled atmo-Input"
+            type="number"
+            min={2}
+            max={config.max_cluster_lifetime}
+            step={1}
+            value={values.lifetime_hours}
+            onChange={e => set('lifetime_hours')(e.target.value)}
+          />
+        </Field>
+        <Field id={ids.key} field="ssh_key_id" label="SSH key" errors={errors}>
+          {noKeys ? (
+            <div className="atmo-Notice" id={ids.key}>
+              You have no SSH key yet; a cluster needs one.{' '}
+              <button
+                type="button"
+                className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
+                onClick={props.onAddKey}
+              >
+                Add a key
+              </button>
+            </div>
+          ) : (
+            <select
+              {...controlProps(ids.key, 'ssh_key_id', errors)}
+              className="jp-mod-styled atmo-Input"
+              value={values.ssh_key_id}
+              onChange={e => set('ssh_key_id')(e.target.value)}
+            >
+              {model.keys.map(k => (
+                <option key={String(k.id)} value={String(k.id)}>
+                  {k.title} ({k.fingerprint_sha256.slice(0, 19)}…)
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <ReleaseSelect
+          id={ids.release}
+          releases={model.releases}
+          value={values.emr_release}
+          errors={errors}
+          onChange={set('emr_release')}
+        />
+        <ErrorMessage message={message} />
+      </div>
+      <FormButtons
+        submitLabel="Launch"
+        busyLabel="Launching…"
+        busy={busy}
+        disabled={noKeys}
+        onCancel={() => props.onDone(null)}
+      />
+    </form>
+  );
+}
+
+/**
+ * Open the launch form; resolves with the launched cluster (or null).
+ */
+export function openLaunchDialog(
+  model: AtmoModel,
+  onAddKey: () => void
+): Promise<ICluster | null> {
+  const config = model.config;
+  if (!config) {
+    Notification.error(
+      `atmo_lab is not reachable: ${model.errors.config || 'still loading'}`,
+      { autoClose: 5000 }
+    );
+    return Promise.resolve(null);
+  }
+  return showModal<ICluster>('Launch a cluster', done => (
+    <LaunchClusterForm
+      model={model}
+      config={config}
+      onDone={done}
+      onAddKey={() => {
+        done(null);
+        onAddKey();
+      }}
+    />
+  ));
+}
+
+/**
+ * The actions of an active cluster: extend, resize, terminate.
+ */
+function ClusterActions(props: {
+  model: AtmoModel;
+  cluster: ICluster;
+}): JSX.Element {
+  const { model, cluster } = props;
+  const config = model.config;
+  const maxLifetime = config?.max_cluster_lifetime ?? 24;
+  const [hours, setHours] = React.useState('2');
+  const [size, setSize] = React.useState(String(cluster.size));
+  const [busy, setBusy] = React.useState<string | null>(null);
+  const [error, setError] = React.useState('');
+  const extendId = useId('atmo-extend');
+  const resizeId = useId('atmo-resize');
+
+  const run = async (
+    name: string,
+    action: () => Promise<ICluster>,
+    success: (c: ICluster) => string
+  ): Promise<void> => {
+    setBusy(name);
+    setError('');
+    try {
+      const updated = await action();
+      Notification.success(success(updated), { autoClose: 4000 });
+    } catch (reason) {
+      setError(errorMessage(reason));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const terminate = async (): Promise<void> => {
+    const result = await showDialog({
+      title: `Terminate ${cluster.identifier}?`,
+      body: `The cluster and everything stored on it (HDFS, local files) will be gone. Data on S3 is kept.`,
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: 'Terminate' })
+      ]
+    });
+    if (result.button.accept) {
+      await run(
+        'terminate',
+        () => model.terminateCluster(cluster.id),
+        c => `Terminating cluster ${c.identifier}.`
+      );
+    }
+  };
+
+  const resizeError = resizeProblem(
+    size,
+    cluster.size,
+    config?.max_cluster_size ?? null
+  );
+  return (
+    <div
+      className="atmo-Actions"
+      role="group"
+      aria-label={`Actions for ${cluster.identifier}`}
+    >
+      <div className="atmo-ActionRow">
+        <label htmlFor={extendId}>Extend by</label>
+        <select
+          id={extendId}
+          className="jp-mod-styled atmo-Input atmo-mod-narrow"
+          value={hours}
+          onChange={e => setHours(e.target.value)}
+        >
+          {extendChoices(maxLifetime).map(h => (
+            <option key={h} value={String(h)}>
+              {h} h
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
+          disabled={busy !== null}
+          onClick={() =>
+            void run(
+              'extend',
+              () => model.extendCluster(cluster.id, Number(hours)),
+              c => `Cluster ${c.identifier} now ${expiryText(c, Date.now())}.`
+            )
+          }
+        >
+          {busy === 'extend' ? 'Extending…' : 'Extend'}
+        </button>
+      </div>
+      {cluster.size > 1 ? (
+        <div className="atmo-ActionRow">
+          <label htmlFor={resizeId}>Core nodes</label>
+          <input
+            id={resizeId}
+            className="jp-mod-styled atmo-Input atmo-mod-narrow"
+            type="number"
+            min={1}
+            max={config?.max_cluster_size ?? undefined}
+            value={size}
+            aria-invalid={Boolean(resizeError) && size !== String(cluster.size)}
+            onChange={e => setSize(e.target.value)}
+          />
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
+            disabled={busy !== null || resizeError !== null}
+            title={resizeError ?? undefined}
+            onClick={() =>
+              void run(
+                'resize',
+                () => model.resizeCluster(cluster.id, Number(size)),
+                c => `Resizing cluster ${c.identifier} to ${c.size} nodes.`
+              )
+            }
+          >
+            {busy === 'resize' ? 'Resizing…' : 'Resize'}
+          </button>
+        </div>
+      ) : null}
+      <div className="atmo-ActionRow">
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-warn atmo-SmallButton"
+          disabled={busy !== null || cluster.status === 'TERMINATING'}
+          onClick={() => void terminate()}
+        >
+          {busy === 'terminate' ? 'Terminating…' : 'Terminate'}
+        </button>
+      </div>
+      <ErrorMessage message={error} />
+    </div>
+  );
+}
+
+/**
+ * One cluster of the list, with its details when expanded.
+ */
+function ClusterItem(props: {
+  model: AtmoModel;
+  cluster: ICluster;
+  expanded: boolean;
+  onToggle: () => void;
+  now: number;
+}): JSX.Element {
+  const { cluster, now } = props;
+  const detailsId = useId('atmo-cluster-details');
+  const expiry = expiryText(cluster, now);
+  const tone = expiryTone(cluster, now);
+  const extensions = cluster.lifetime_extension_count;
+  return (
+    <li
+      className="atmo-Item"
+      data-cluster-id={String(cluster.id)}
+      data-identifier={cluster.identifier}
+    >
+      <div className="atmo-Item-header">
+        <button
+          type="button"
+          className="atmo-Item-toggle"
+          aria-expanded={props.expanded}
+          aria-controls={detailsId}
+          onClick={props.onToggle}
+        >
+          <span className="atmo-Caret" aria-hidden="true">
+            {props.expanded ? '▾' : '▸'}
+          </span>
+          <span className="atmo-Item-title">{cluster.identifier}</span>
+        </button>
+        <StatusBadge status={cluster.status} />
+      </div>
+      <div className="atmo-Item-meta">
+        <span title={sizeTitle(cluster.size)}>{sizeText(cluster.size)}</span>
+        <span>EMR {cluster.emr_release}</span>
+        {expiry ? (
+          <span className={`atmo-Expiry atmo-mod-${tone}`}>{expiry}</span>
+        ) : null}
+        {extensions > 0 ? (
+          <span title="Lifetime extensions">extended {extensions}×</span>
+        ) : null}
+      </div>
+      {props.expanded ? (
+        <div id={detailsId} className="atmo-Item-details">
+          <dl className="atmo-Details">
+            <dt>Master</dt>
+            <dd>
+              {cluster.master_address ? (
+                <code>{cluster.master_address}</code>
+              ) : (
+                <span className="atmo-Muted">
+                  {cluster.is_active ? 'not known yet' : '—'}
+                </span>
+              )}
+            </dd>
+            {cluster.master_address && cluster.is_active ? (
+              <>
+                <dt>SSH tunnel</dt>
+                <dd className="atmo-Command">
+                  <code>{sshTunnelCommand(cluster.master_address)}</code>
+                  <CopyButton
+                    text={sshTunnelCommand(cluster.master_address)}
+                    label={`Copy the SSH tunnel command of ${cluster.identifier}`}
+                  />
+                </dd>
+              </>
+            ) : null}
+            {cluster.status_reason ? (
+              <>
+                <dt>Reason</dt>
+                <dd>{cluster.status_reason}</dd>
+              </>
+            ) : null}
+            <dt>Created</dt>
+            <dd>{dateTimeText(cluster.created_at)}</dd>
+            {cluster.ready_at ? (
+              <>
+                <dt>Ready</dt>
+                <dd>{dateTimeText(cluster.ready_at)}</dd>
+              </>
+            ) : null}
+            {cluster.expires_at && cluster.is_active ? (
+              <>
+                <dt>Expires</dt>
+                <dd>{dateTimeText(cluster.expires_at)}</dd>
+              </>
+            ) : null}
+            {cluster.finished_at ? (
+              <>
+                <dt>Finished</dt>
+                <dd>{dateTimeText(cluster.finished_at)}</dd>
+              </>
+            ) : null}
+            {cluster.jobflow_id ? (
+              <>
+                <dt>Job flow</dt>
+                <dd>
+                  <code>{cluster.jobflow_id}</code>
+                </dd>
+              </>
+            ) : null}
+          </dl>
+          {cluster.is_active ? (
+            <ClusterActions model={props.model} cluster={cluster} />
+          ) : null}
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+/**
+ * The Clusters section.
+ */
+export function ClustersSection(props: {
+  model: AtmoModel;
+  expanded: ReadonlySet<string>;
+  onToggle: (id: ObjectId) => void;
+  onLaunch: () => void;
+}): JSX.Element {
+  const { model } = props;
+  const now = useNow();
+  const filterId = useId('atmo-cluster-filter');
+  const clusters = model.clusters;
+  const error = model.errors.clusters;
+  return (
+    <div className="atmo-Section" aria-label="Clusters">
+      <div className="atmo-Toolbar">
+        <label htmlFor={filterId}>Show</label>
+        <select
+          id={filterId}
+          className="jp-mod-styled atmo-Input atmo-mod-narrow"
+          value={model.clusterFilter}
+          onChange={e =>
+            model.setClusterFilter(e.target.value as ClusterStatusFilter)
+          }
+        >
+          {FILTERS.map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+        <span className="atmo-Spacer" />
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
+          onClick={props.onLaunch}
+        >
+          Launch cluster…
+        </button>
+      </div>
+      <ErrorMessage message={error} />
+      {clusters.length === 0 && !error ? (
+        <p className="atmo-Empty">
+          {model.loading
+            ? 'Loading…'
+            : model.clusterFilter === 'active'
+              ? 'No active clusters. Launch one to get a Spark cluster on EMR.'
+              : 'No clusters to show.'}
+        </p>
+      ) : (
+        <ul className="atmo-List" aria-label="Clusters">
+          {clusters.map(c => (
+            <ClusterItem
+              key={String(c.id)}
+              model={model}
+              cluster={c}
+              now={now}
+              expanded={props.expanded.has(String(c.id))}
+              onToggle={() => props.onToggle(c.id)}
+            />
+          ))}
+        </ul>
+      )}
+      {model.moreClusters ? (
+        <button
+          type="button"
+          className="jp-Button jp-mod-minimal atmo-More"
+          onClick={() => model.showMore('clusters')}
+        >
+          Show more
+        </button>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,430 @@
+/**
+ * The Jobs section of the sidebar: scheduled notebooks, their runs and
+ * their results.
+ */
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { IJob, IResult, IRun, ObjectId } from './api';
+import { ErrorMessage, StatusBadge, useId, useNow } from './components';
+import {
+  bytesText,
+  dateTimeText,
+  durationText,
+  failingCellText,
+  nextRunText,
+  runSummary,
+  scheduleText
+} from './format';
+import { AtmoModel } from './model';
+import { pythonLiteral } from './params';
+import { baseName } from './outputs';
+import { errorMessage } from './utils';
+
+/**
+ * What the jobs list asks its host to do.
+ */
+export interface IJobActions {
+  edit: (job: IJob) => void;
+  openOutput: (jobId: ObjectId, runId: ObjectId | null) => Promise<unknown>;
+}
+
+function RunRow(props: {
+  run: IRun;
+  now: number;
+  onOpen: (run: IRun) => void;
+  opening: boolean;
+}): JSX.Element {
+  const { run, now } = props;
+  const failing = failingCellText(run.error);
+  return (
+    <li
+      className="atmo-Run"
+      data-run-id={String(run.id)}
+      data-status={run.status}
+    >
+      <div className="atmo-Run-line">
+        <StatusBadge status={run.status} />
+        <span
+          title={
+            run.started_at
+              ? `started ${dateTimeText(run.started_at)}`
+              : undefined
+          }
+        >
+          {dateTimeText(run.started_at ?? run.scheduled_at)}
+        </span>
+        <span className="atmo-Muted">
+          {durationText(run.started_at, run.finished_at, now)}
+        </span>
+        {run.is_manual ? <span className="atmo-Muted">manual</span> : null}
+        {run.output_notebook_key && !run.is_active ? (
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal atmo-SmallButton"
+            disabled={props.opening}
+            onClick={() => props.onOpen(run)}
+            aria-label={`Open the output of run ${run.id}`}
+          >
+            {props.opening ? 'Opening…' : 'Open output'}
+          </button>
+        ) : null}
+      </div>
+      {failing ? (
+        <div className="atmo-Run-error">Failed: {failing}</div>
+      ) : run.status_reason && run.status !== 'TERMINATED' ? (
+        <div className="atmo-Muted atmo-Run-reason">{run.status_reason}</div>
+      ) : null}
+    </li>
+  );
+}
+
+function ResultList(props: {
+  title: string;
+  results: ReadonlyArray<IResult>;
+  onOpen?: (result: IResult) => void;
+}): JSX.Element | null {
+  if (props.results.length === 0) {
+    return null;
+  }
+  return (
+    <div className="atmo-Results">
+      <h4 className="atmo-Subheading">{props.title}</h4>
+      <ul className="atmo-FileList">
+        {props.results.map(r => (
+          <li key={r.key}>
+            <span className="atmo-FileName" title={r.key}>
+              {baseName(r.key)}
+            </span>
+            <span className="atmo-Muted">{bytesText(r.size)}</span>
+            {props.onOpen && r.key.endsWith('.ipynb') ? (
+              <button
+                type="button"
+                className="jp-Button jp-mod-minimal atmo-SmallButton"
+                onClick={() => props.onOpen?.(r)}
+              >
+                Open
+              </button>
+            ) : null}
+            <a
+              className="atmo-Link"
+              href={r.url}
+              target="_blank"
+              rel="noreferrer"
+              download={baseName(r.key)}
+            >
+              Download
+            </a>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function JobDetails(props: {
+  model: AtmoModel;
+  job: IJob;
+  actions: IJobActions;
+  now: number;
+}): JSX.Element {
+  const { model, job, actions, now } = props;
+  const [busy, setBusy] = React.useState<string | null>(null);
+  const [error, setError] = React.useState('');
+  const [opening, setOpening] = React.useState<string | null>(null);
+  const enabledId = useId('atmo-job-enabled');
+
+  React.useEffect(() => {
+    model.watchJob(job.id, true);
+    return () => model.watchJob(job.id, false);
+  }, [job.id]);
+
+  const act = async (
+    name: string,
+    action: () => Promise<unknown>
+  ): Promise<void> => {
+    setBusy(name);
+    setError('');
+    try {
+      await action();
+    } catch (reason) {
+      setError(errorMessage(reason));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const remove = async (): Promise<void> => {
+    const result = await showDialog({
+      title: `Delete the job ${job.identifier}?`,
+      body: 'It will not run again and its stored notebook is removed; a running run is stopped. Results already written are kept.',
+      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+    });
+    if (result.button.accept) {
+      await act('delete', async () => {
+        await model.deleteJob(job.id);
+        Notification.success(`Deleted the job ${job.identifier}.`, {
+          autoClose: 4000
+        });
+      });
+    }
+  };
+
+  const open = async (runId: ObjectId | null, key: string): Promise<void> => {
+    setOpening(key);
+    try {
+      await actions.openOutput(job.id, runId);
+    } finally {
+      setOpening(null);
+    }
+  };
+
+  const runs = model.runsOf(job.id);
+  const results = model.resultsOf(job.id);
+  const running =
+    job.latest_run?.is_active ??
+    ['STARTING', 'BOOTSTRAPPING', 'RUNNING', 'TERMINATING'].includes(
+      job.latest_run?.status ?? ''
+    );
+  const parameters = Object.entries(job.parameters ?? {});
+  return (
+    <div className="atmo-Item-details">
+      {job.description ? (
+        <p className="atmo-Description">{job.description}</p>
+      ) : null}
+      <dl className="atmo-Details">
+        <dt>Notebook</dt>
+        <dd>{job.notebook_name}</dd>
+        <dt>Schedule</dt>
+        <dd>{scheduleText(job)}</dd>
+        {job.next_run_at && job.is_enabled && !job.expired_date ? (
+          <>
+            <dt>Next run</dt>
+            <dd>{dateTimeText(job.next_run_at)}</dd>
+          </>
+        ) : null}
+        <dt>Runs on</dt>
+        <dd>
+          {job.executor === 'local'
+            ? 'this machine (papermill)'
+            : `EMR ${job.emr_release}, ${job.size} ${job.size === 1 ? 'node' : 'nodes'}`}
+        </dd>
+        <dt>Timeout</dt>
+        <dd>{job.job_timeout_hours} h</dd>
+        <dt>Results</dt>
+        <dd>{job.result_visibility}</dd>
+        <dt>Active</dt>
+        <dd>
+          from {dateTimeText(job.start_date)}
+          {job.end_date ? ` until ${dateTimeText(job.end_date)}` : ''}
+        </dd>
+        {parameters.length > 0 ? (
+          <>
+            <dt>Parameters</dt>
+            <dd>
+              <ul className="atmo-Params">
+                {parameters.map(([name, value]) => (
+                  <li key={name}>
+                    <code>
+                      {name} = {pythonLiteral(value)}
+                    </code>
+                  </li>
+                ))}
+              </ul>
+            </dd>
+          </>
+        ) : null}
+      </dl>
+      <div
+        className="atmo-ActionRow"
+        role="group"
+        aria-label={`Actions for ${job.identifier}`}
+      >
+        <span className="atmo-Switch">
+          <input
+            id={enabledId}
+            type="checkbox"
+            role="switch"
+            checked={job.is_enabled}
+            aria-checked={job.is_enabled}
+            disabled={busy !== null}
+            onChange={e => {
+              const enabled = e.target.checked;
+              void act('enable', () =>
+                model.updateJob(job.id, { is_enabled: enabled })
+              );
+            }}
+          />
+          <label htmlFor={enabledId}>Enabled</label>
+        </span>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
+          disabled={busy !== null || running}
+          title={running ? 'A run is still going' : undefined}
+          onClick={() =>
+            void act('run', async () => {
+              await model.runJob(job.id);
+              Notification.info(`Started a run of ${job.identifier}.`, {
+                autoClose: 4000
+              });
+            })
+          }
+        >
+          {busy === 'run' ? 'Starting…' : 'Run now'}
+        </button>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled atmo-SmallButton"
+          disabled={busy !== null}
+          onClick={() => actions.edit(job)}
+        >
+          Edit…
+        </button>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-warn atmo-SmallButton"
+          disabled={busy !== null}
+          onClick={() => void remove()}
+        >
+          {busy === 'delete' ? 'Deleting…' : 'Delete'}
+        </button>
+      </div>
+      <ErrorMessage message={error} />
+      <h4 className="atmo-Subheading">Runs</h4>
+      <ErrorMessage message={model.errors[`runs:${job.id}`]} />
+      {runs === undefined ? (
+        <p className="atmo-Muted">Loading runs…</p>
+      ) : runs.length === 0 ? (
+        <p className="atmo-Muted">No runs yet.</p>
+      ) : (
+        <ul className="atmo-Runs" aria-label={`Runs of ${job.identifier}`}>
+          {runs.map(run => (
+            <RunRow
+              key={String(run.id)}
+              run={run}
+              now={now}
+              opening={opening === `run:${run.id}`}
+              onOpen={r => void open(r.id, `run:${r.id}`)}
+            />
+          ))}
+        </ul>
+      )}
+      <ErrorMessage message={model.errors[`results:${job.id}`]} />
+      {results ? (
+        <>
+          <ResultList
+            title="Result files"
+            results={results.data}
+            onOpen={() => void open(null, 'result')}
+          />
+          <ResultList title="Logs" results={results.logs} />
+        </>
+      ) : null}
+    </div>
+  );
+}
+
+function JobItem(props: {
+  model: AtmoModel;
+  job: IJob;
+  expanded: boolean;
+  onToggle: () => void;
+  actions: IJobActions;
+  now: number;
+}): JSX.Element {
+  const { job, now } = props;
+  const detailsId = useId('atmo-job-details');
+  return (
+    <li
+      className={`atmo-Item${job.is_enabled ? '' : ' atmo-mod-disabled'}`}
+      data-job-id={String(job.id)}
+      data-identifier={job.identifier}
+    >
+      <div className="atmo-Item-header">
+        <button
+          type="button"
+          className="atmo-Item-toggle"
+          aria-expanded={props.expanded}
+          aria-controls={detailsId}
+          onClick={props.onToggle}
+        >
+          <span className="atmo-Caret" aria-hidden="true">
+            {props.expanded ? '▾' : '▸'}
+          </span>
+          <span className="atmo-Item-title">{job.identifier}</span>
+        </button>
+        <StatusBadge status={job.latest_run?.status} />
+      </div>
+      <div className="atmo-Item-meta">
+        <span>{scheduleText(job)}</span>
+        <span>{nextRunText(job, now)}</span>
+        <span>latest: {runSummary(job.latest_run, now)}</span>
+      </div>
+      {props.expanded ? (
+        <div id={detailsId}>
+          <JobDetails
+            model={props.model}
+            job={job}
+            actions={props.actions}
+            now={now}
+          />
+        </div>
+      ) : null}
+    </li>
+  );
+}
+
+/**
+ * The Jobs section.
+ */
+export function JobsSection(props: {
+  model: AtmoModel;
+  expanded: ReadonlySet<string>;
+  onToggle: (id: ObjectId) => void;
+  actions: IJobActions;
+}): JSX.Element {
+  const { model } = props;
+  const now = useNow(10000);
+  const error = model.errors.jobs;
+  return (
+    <div className="atmo-Section" aria-label="Scheduled notebooks">
+      <div className="atmo-Toolbar">
+        <span className="atmo-Muted">
+          Schedule a notebook from its toolbar or the file browser.
+        </span>
+      </div>
+      <ErrorMessage message={error} />
+      {model.jobs.length === 0 && !error ? (
+        <p className="atmo-Empty">
+          {model.loading
+            ? 'Loading…'
+            : 'No scheduled notebooks. Open a notebook and press "Schedule" in its toolbar.'}
+        </p>
+      ) : (
+        <ul className="atmo-List" aria-label="Scheduled notebooks">
+          {model.jobs.map(job => (
+            <JobItem
+              key={String(job.id)}
+              model={model}
+              job={job}
+              now={now}
+              expanded={props.expanded.has(String(job.id))}
+              onToggle={() => props.onToggle(job.id)}
+              actions={props.actions}
+            />
+          ))}
+        </ul>
+      )}
+      {model.moreJobs ? (
+        <button
+          type="button"
+          className="jp-Button jp-mod-minimal atmo-More"
+          onClick={() => model.showMore('jobs')}
+        >
+          Show more
+        </button>
+      ) : null}
+    </div>
+  );
+}

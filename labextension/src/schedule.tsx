@@ -1,0 +1,694 @@
+/**
+ * The "Schedule this notebook" form, also used to edit a job.
+ */
+import * as React from 'react';
+
+import { IConfig, IJob, JSONObject } from './api';
+import { ReleaseSelect } from './clusters';
+import {
+  ErrorMessage,
+  Field,
+  FormButtons,
+  controlProps,
+  focusFirstInvalid,
+  requestErrors,
+  useId,
+  useSignal
+} from './components';
+import {
+  FieldErrors,
+  IParameterRow,
+  IScheduleValues,
+  identifierProblem,
+  initialScheduleValues,
+  jobChanges,
+  newJobBody,
+  previewRuns,
+  scheduleValuesOfJob,
+  validateSchedule
+} from './forms';
+import { dateTimeText, defaultRelease, intervalLabel } from './format';
+import { AtmoModel } from './model';
+import { showModal } from './modal';
+import { valueFromInput, valueToInput, valueTypeLabel } from './params';
+
+/**
+ * What the form schedules or edits.
+ */
+export type ScheduleTarget =
+  | {
+      kind: 'create';
+      /** the notebook's path in the Jupyter files */
+      notebookPath: string;
+      /** read from its `parameters` cell */
+      parameters: JSONObject;
+      /** parameter lines that could not be read */
+      skipped: string[];
+      /** run before the job is sent (saves the open notebook) */
+      beforeSubmit?: () => Promise<void>;
+    }
+  | { kind: 'edit'; job: IJob };
+
+const SCHEDULE_FIELDS = [
+  'identifier',
+  'description',
+  'interval_in_hours',
+  'schedule',
+  'timezone',
+  'start_date',
+  'end_date',
+  'job_timeout_hours',
+  'size',
+  'emr_release',
+  'result_visibility',
+  'executor',
+  'parameters'
+];
+
+/**
+ * The IANA zones the browser knows, for the time zone suggestions.
+ */
+function timeZones(): string[] {
+  const intl = Intl as unknown as {
+    supportedValuesOf?: (key: string) => string[];
+  };
+  try {
+    return intl.supportedValuesOf ? intl.supportedValuesOf('timeZone') : [];
+  } catch {
+    return [];
+  }
+}
+
+type Availability =
+  | { state: 'idle' | 'checking' }
+  | {
+      state: 'available' | 'taken' | 'invalid' | 'unknown';
+      identifier: string;
+    };
+
+/**
+ * Check a job identifier against the server while it is typed.
+ */
+function useIdentifierCheck(
+  model: AtmoModel,
+  identifier: string,
+  enabled: boolean
+): Availability {
+  const [result, setResult] = React.useState<Availability>({ state: 'idle' });
+  React.useEffect(() => {
+    if (!enabled) {
+      return;
+    }
+    if (identifierProblem(identifier)) {
+      setResult({ state: 'invalid', identifier });
+      return;
+    }
+    setResult({ state: 'checking' });
+    let cancelled = false;
+    const timer = window.setTimeout(() => {
+      model
+        .checkJobIdentifier(identifier)
+        .then(answer => {
+          if (!cancelled) {
+            setResult({
+              state: !answer.valid
+                ? 'invalid'
+                : answer.available
+                  ? 'available'
+                  : 'taken',
+              identifier
+            });
+          }
+        })
+        .catch(() => {
+          if (!cancelled) {
+            setResult({ state: 'unknown', identifier });
+          }
+        });
+    }, 300);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
+  }, [identifier, enabled]);
+  return result;
+}
+
+function ParameterRows(props: {
+  rows: IParameterRow[];
+  errors: FieldErrors;
+  onChange: (rows: IParameterRow[]) => void;
+  skipped: string[];
+}): JSX.Element {
+  const legendId = useId('atmo-params');
+  const update = (index: number, row: Partial<IParameterRow>): void => {
+    const copy = props.rows.map((r, i) => (i === index ? { ...r, ...row } : r));
+    props.onChange(copy);
+  };
+  return (
+    <fieldset
+      className={`atmo-Fieldset${props.errors.parameters ? ' atmo-mod-invalid' : ''}`}
+      aria-describedby={
+        props.errors.parameters ? `${legendId}-error` : undefined
+      }
+      data-field="parameters"
+    >
+      <legend id={legendId}>Parameters</legend>
+      <p className="atmo-Field-hint">
+        Passed to papermill; prefilled from the cell tagged{' '}
+        <code>parameters</code>. Values are Python literals (<code>3</code>,{' '}
+        <code>'text'</code>, <code>True</code>, <code>[1, 2]</code>); anything
+        else is sent as text.
+      </p>
+      {props.rows.map((row, index) => (
+        <div className="atmo-ParamRow" key={index}>
+          <input
+            className="jp-mod-styled atmo-Input"
+            type="text"
+            aria-label={`Name of parameter ${index + 1}`}
+            placeholder="name"
+            spellCheck={false}
+            value={row.name}
+            onChange={e => update(index, { name: e.target.value })}
+          />
+          <span aria-hidden="true">=</span>
+          <input
+            className="jp-mod-styled atmo-Input"
+            type="text"
+            aria-label={`Value of parameter ${row.name || index + 1}`}
+            placeholder="value"
+            spellCheck={false}
+            value={row.value}
+            onChange={e => update(index, { value: e.target.value })}
+          />
+          <span className="atmo-Muted atmo-ParamType">
+            {row.value.trim() ? valueTypeLabel(valueFromInput(row.value)) : ''}
+          </span>
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal atmo-SmallButton"
+            aria-label={`Remove parameter ${row.name || index + 1}`}
+            onClick={() =>
+              props.onChange(props.rows.filter((_, i) => i !== index))
+            }
+          >
+            ✕
+          </button>
+        </div>
+      ))}
+      <button
+        type="button"
+        className="jp-Button jp-mod-minimal atmo-SmallButton"
+        onClick={() => props.onChange([...props.rows, { name: '', value: '' }])}
+      >
+        Add parameter
+      </button>
+      {props.skipped.length > 0 ? (
+        <p className="atmo-Field-hint">
+          Not read from the parameters cell (not a simple value):{' '}
+          {props.skipped.join(', ')}.
+        </p>
+      ) : null}
+      {props.errors.parameters ? (
+        <div id={`${legendId}-error`} className="atmo-Field-error">
+          {props.errors.parameters}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+/**
+ * The schedule / edit form (in a modal).
+ */
+export function ScheduleForm(props: {
+  model: AtmoModel;
+  config: IConfig;
+  target: ScheduleTarget;
+  onDone: (job: IJob | null) => void;
+}): JSX.Element {
+  const { model, config, target } = props;
+  useSignal(model.changed);
+  const editing = target.kind === 'edit';
+  const [values, setValues] = React.useState<IScheduleValues>(() =>
+    target.kind === 'edit'
+      ? scheduleValuesOfJob(target.job, valueToInput)
+      : {
+          ...initialScheduleValues(
+            target.notebookPath,
+            config,
+            target.parameters,
+            valueToInput
+          ),
+          emr_release: defaultRelease(model.releases)
+        }
+  );
+  const [errors, setErrors] = React.useState<FieldErrors>({});
+  const [message, setMessage] = React.useState('');
+  const [busy, setBusy] = React.useState(false);
+  const formRef = React.useRef<HTMLFormElement>(null);
+  const zones = React.useMemo(timeZones, []);
+  const availability = useIdentifierCheck(model, values.identifier, !editing);
+  const ids = {
+    identifier: useId('atmo-job-identifier'),
+    description: useId('atmo-job-description'),
+    interval: useId('atmo-job-interval'),
+    cron: useId('atmo-job-cron'),
+    timezone: useId('atmo-job-timezone'),
+    zones: useId('atmo-job-zones'),
+    start: useId('atmo-job-start'),
+    end: useId('atmo-job-end'),
+    timeout: useId('atmo-job-timeout'),
+    executor: useId('atmo-job-executor'),
+    size: useId('atmo-job-size'),
+    release: useId('atmo-job-release'),
+    kind: useId('atmo-job-kind'),
+    visibility: useId('atmo-job-visibility'),
+    preview: useId('atmo-job-preview')
+  };
+
+  React.useEffect(() => {
+    if (values.emr_release === '' && model.releases.length > 0) {
+      setValues(v => ({ ...v, emr_release: defaultRelease(model.releases) }));
+    }
+  });
+
+  const set = <K extends keyof IScheduleValues>(
+    field: K,
+    value: IScheduleValues[K]
+  ): void => {
+    setValues(v => ({ ...v, [field]: value }));
+    if (errors[field]) {
+      setErrors(e => {
+        const copy = { ...e };
+        delete copy[field];
+        return copy;
+      });
+    }
+  };
+
+  const identifierError =
+    errors.identifier ??
+    (availability.state === 'taken' &&
+    availability.identifier === values.identifier
+      ? 'This identifier is taken: choose another.'
+      : undefined);
+  const shownErrors: FieldErrors = identifierError
+    ? { ...errors, identifier: identifierError }
+    : errors;
+
+  const submit = async (event: React.FormEvent): Promise<void> => {
+    event.preventDefault();
+    const found = validateSchedule(values, config, { editing });
+    if (
+      !editing &&
+      availability.state === 'taken' &&
+      availability.identifier === values.identifier
+    ) {
+      found.identifier = 'This identifier is taken: choose another.';
+    }
+    setErrors(found);
+    setMessage('');
+    if (Object.keys(found).length > 0) {
+      window.setTimeout(() => focusFirstInvalid(formRef.current), 0);
+      return;
+    }
+    setBusy(true);
+    try {
+      let job: IJob;
+      if (target.kind === 'edit') {
+        const changes = jobChanges(values, target.job);
+        job =
+          Object.keys(changes).length > 0
+            ? await model.updateJob(target.job.id, changes)
+            : target.job;
+      } else {
+        if (target.beforeSubmit) {
+          await target.beforeSubmit();
+        }
+        job = await model.createJob(newJobBody(values, target.notebookPath));
+      }
+      props.onDone(job);
+    } catch (reason) {
+      const result = requestErrors(reason, SCHEDULE_FIELDS);
+      setErrors(result.errors);
+      setMessage(result.message);
+      setBusy(false);
+      window.setTimeout(() => focusFirstInvalid(formRef.current), 0);
+    }
+  };
+
+  const preview = previewRuns(values, Date.now());
+  const availabilityText: { [state: string]: string } = {
+    checking: 'Checking…',
+    available: 'Available.',
+    unknown: 'Could not check whether it is free.'
+  };
+  return (
+    <form
+      ref={formRef}
+      className="atmo-Form atmo-ScheduleForm"
+      aria-label={
+        editing ? 'Edit the scheduled notebook' : 'Schedule this notebook'
+      }
+      noValidate
+      onSubmit={e => void submit(e)}
+    >
+      <div className="jp-Dialog-body">
+        {target.kind === 'create' ? (
+          <p className="atmo-Muted">
+            Notebook: <code>{target.notebookPath}</code> (the saved version is
+            uploaded).
+          </p>
+        ) : (
+          <p className="atmo-Muted">
+            Job <strong>{target.job.identifier}</strong> (
+            {target.job.notebook_name})
+          </p>
+        )}
+        {editing ? null : (
+          <Field
+            id={ids.identifier}
+            field="identifier"
+            label="Identifier"
+            errors={shownErrors}
+            hint={
+              <span aria-live="polite">
+                {identifierError
+                  ? ''
+                  : (availabilityText[availability.state] ?? '')}{' '}
+                Unique across all users; lowercase letters, digits and dashes.
+              </span>
+            }
+          >
+            <input
+              {...controlProps(ids.identifier, 'identifier', shownErrors, true)}
+              className="jp-mod-styled atmo-Input"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              maxLength={100}
+              value={values.identifier}
+              onChange={e => set('identifier', e.target.value)}
+            />
+          </Field>
+        )}
+        <Field
+          id={ids.description}
+          field="description"
+          label="Description"
+          errors={errors}
+        >
+          <textarea
+            {...controlProps(ids.description, 'description', errors)}
+            className="jp-mod-styled atmo-Input atmo-Textarea"
+            rows={2}
+            data-autofocus={editing ? true : undefined}
+            value={values.description}
+            onChange={e => set('description', e.target.value)}
+          />
+        </Field>
+        <fieldset className="atmo-Fieldset">
+          <legend>Schedule</legend>
+          <div
+            className="atmo-Radios"
+            role="radiogroup"
+            aria-label="Kind of schedule"
+          >
+            <label>
+              <input
+                type="radio"
+                name={ids.kind}
+                checked={values.kind === 'interval'}
+                onChange={() => set('kind', 'interval')}
+              />{' '}
+              Interval
+            </label>
+            <label>
+              <input
+                type="radio"
+                name={ids.kind}
+                checked={values.kind === 'cron'}
+                onChange={() => set('kind', 'cron')}
+              />{' '}
+              Cron expression
+            </label>
+          </div>
+          {values.kind === 'interval' ? (
+            <Field
+              id={ids.interval}
+              field="interval_in_hours"
+              label="Runs"
+              errors={errors}
+            >
+              <select
+                {...controlProps(ids.interval, 'interval_in_hours', errors)}
+                className="jp-mod-styled atmo-Input"
+                value={values.interval_in_hours}
+                onChange={e => set('interval_in_hours', e.target.value)}
+              >
+                {config.job_intervals.map(h => (
+                  <option key={h} value={String(h)}>
+                    {intervalLabel(h)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          ) : (
+            <>
+              <Field
+                id={ids.cron}
+                field="schedule"
+                label="Cron expression"
+                errors={errors}
+                hint="minute hour day-of-month month day-of-week, e.g. 0 6 * * 1 = Mondays at 06:00"
+              >
+                <input
+                  {...controlProps(ids.cron, 'schedule', errors, true)}
+                  className="jp-mod-styled atmo-Input atmo-Mono"
+                  type="text"
+                  spellCheck={false}
+                  value={values.schedule}
+                  onChange={e => set('schedule', e.target.value)}
+                />
+              </Field>
+              <Field
+                id={ids.timezone}
+                field="timezone"
+                label="Time zone"
+                errors={errors}
+              >
+                <input
+                  {...controlProps(ids.timezone, 'timezone', errors)}
+                  className="jp-mod-styled atmo-Input"
+                  type="text"
+                  list={ids.zones}
+                  spellCheck={false}
+                  value={values.timezone}
+                  onChange={e => set('timezone', e.target.value)}
+                />
+                <datalist id={ids.zones}>
+                  {zones.map(z => (
+                    <option key={z} value={z} />
+                  ))}
+                </datalist>
+              </Field>
+            </>
+          )}
+          <div className="atmo-Preview" id={ids.preview} aria-live="polite">
+            {preview.problem ? (
+              <span className="atmo-Muted">{preview.problem}</span>
+            ) : (
+              <>
+                <span>Next runs ({preview.zone}):</span>
+                <ol>
+                  {preview.runs.map(run => (
+                    <li key={run.getTime()}>
+                      {dateTimeText(run, preview.zone)}
+                    </li>
+                  ))}
+                </ol>
+              </>
+            )}
+          </div>
+          <div className="atmo-Row">
+            <Field
+              id={ids.start}
+              field="start_date"
+              label="Start"
+              errors={errors}
+              hint={editing ? undefined : 'Empty: now.'}
+            >
+              <input
+                {...controlProps(ids.start, 'start_date', errors, !editing)}
+                className="jp-mod-styled atmo-Input"
+                type="datetime-local"
+                value={values.start_date}
+                onChange={e => set('start_date', e.target.value)}
+              />
+            </Field>
+            <Field
+              id={ids.end}
+              field="end_date"
+              label="End"
+              errors={errors}
+              hint="Empty: never."
+            >
+              <input
+                {...controlProps(ids.end, 'end_date', errors, true)}
+                className="jp-mod-styled atmo-Input"
+                type="datetime-local"
+                value={values.end_date}
+                onChange={e => set('end_date', e.target.value)}
+              />
+            </Field>
+          </div>
+        </fieldset>
+        <fieldset className="atmo-Fieldset">
+          <legend>Execution</legend>
+          <div className="atmo-Row">
+            <Field
+              id={ids.executor}
+              field="executor"
+              label="Runs on"
+              errors={errors}
+            >
+              <select
+                {...controlProps(ids.executor, 'executor', errors)}
+                className="jp-mod-styled atmo-Input"
+                value={values.executor}
+                onChange={e =>
+                  set('executor', e.target.value as IScheduleValues['executor'])
+                }
+              >
+                <option value="emr">a new EMR cluster per run</option>
+                <option value="local">this machine (papermill)</option>
+              </select>
+            </Field>
+            <Field
+              id={ids.timeout}
+              field="job_timeout_hours"
+              label="Timeout (hours)"
+              errors={errors}
+              hint="1–24; a run is stopped after it."
+            >
+              <input
+                {...controlProps(
+                  ids.timeout,
+                  'job_timeout_hours',
+                  errors,
+                  true
+                )}
+                className="jp-mod-styled atmo-Input"
+                type="number"
+                min={1}
+                max={24}
+                value={values.job_timeout_hours}
+                onChange={e => set('job_timeout_hours', e.target.value)}
+              />
+            </Field>
+          </div>
+          {values.executor === 'emr' ? (
+            <div className="atmo-Row">
+              <Field
+                id={ids.size}
+                field="size"
+                label="Cluster size"
+                errors={errors}
+                hint={
+                  config.max_cluster_size === null
+                    ? 'Nodes.'
+                    : `Nodes, at most ${config.max_cluster_size}.`
+                }
+              >
+                <input
+                  {...controlProps(ids.size, 'size', errors, true)}
+                  className="jp-mod-styled atmo-Input"
+                  type="number"
+                  min={1}
+                  max={config.max_cluster_size ?? undefined}
+                  value={values.size}
+                  onChange={e => set('size', e.target.value)}
+                />
+              </Field>
+              <ReleaseSelect
+                id={ids.release}
+                releases={model.releases}
+                value={values.emr_release}
+                errors={errors}
+                onChange={v => set('emr_release', v)}
+              />
+            </div>
+          ) : null}
+          <div
+            className="atmo-Radios"
+            role="radiogroup"
+            aria-label="Result visibility"
+          >
+            <span className="atmo-Field-label">Results</span>
+            <label>
+              <input
+                type="radio"
+                name={ids.visibility}
+                checked={values.result_visibility === 'private'}
+                onChange={() => set('result_visibility', 'private')}
+              />{' '}
+              private
+            </label>
+            <label>
+              <input
+                type="radio"
+                name={ids.visibility}
+                checked={values.result_visibility === 'public'}
+                onChange={() => set('result_visibility', 'public')}
+              />{' '}
+              public
+            </label>
+          </div>
+          {errors.result_visibility ? (
+            <div className="atmo-Field-error">{errors.result_visibility}</div>
+          ) : null}
+        </fieldset>
+        <ParameterRows
+          rows={values.parameters}
+          errors={errors}
+          skipped={target.kind === 'create' ? target.skipped : []}
+          onChange={rows => set('parameters', rows)}
+        />
+        <ErrorMessage message={message} />
+      </div>
+      <FormButtons
+        submitLabel={editing ? 'Save' : 'Schedule'}
+        busyLabel={editing ? 'Saving…' : 'Scheduling…'}
+        busy={busy}
+        onCancel={() => props.onDone(null)}
+      />
+    </form>
+  );
+}
+
+/**
+ * Open the schedule (or edit) form; resolves with the job (or null).
+ */
+export function openScheduleDialog(
+  model: AtmoModel,
+  config: IConfig,
+  target: ScheduleTarget
+): Promise<IJob | null> {
+  const title =
+    target.kind === 'edit'
+      ? `Edit ${target.job.identifier}`
+      : 'Schedule this notebook';
+  return showModal<IJob>(
+    title,
+    done => (
+      <ScheduleForm
+        model={model}
+        config={config}
+        target={target}
+        onDone={done}
+      />
+    ),
+    'atmo-mod-wide'
+  );
+}
