@@ -84,3 +84,45 @@ def test_two_worker_processes_terminate_an_expired_cluster_once(aws, shared_conf
         ).all()
     assert kinds == [("cluster_expired", 5)]
     core.close()
+
+
+def test_two_worker_processes_start_each_of_100_due_jobs_once(aws, shared_config, tmp_path):
+    from atmo_lab.jobs.models import Job, JobRun
+    from atmo_lab.jobs.service import create_job
+
+    from .test_jobs_support import job_body
+
+    config = shared_config | {"job_executor": "emr"}
+    core = make_core(config)
+    past = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)).isoformat()
+    for i in range(100):
+        create_job(core, core.caller(), job_body(f"job-{i:03d}", start_date=past))
+    with workers(config, 2, tmp_path):
+
+        def all_started() -> bool:
+            with core.store.reader() as session:
+                return session.scalar(select(func.count()).select_from(JobRun)) >= 100
+
+        assert wait_for(all_started, timeout=90), (tmp_path / "worker-0.log").read_text()
+        wait_for(lambda: False, timeout=3)  # give a duplicate the chance to appear
+    with core.store.reader() as session:
+        per_job = session.execute(select(JobRun.job_id, func.count()).group_by(JobRun.job_id)).all()
+        jobflows = session.scalar(select(func.count(func.distinct(JobRun.jobflow_id))))
+        pending = session.scalar(
+            select(func.count())
+            .select_from(Job)
+            .where(Job.next_run_at <= dt.datetime.now(dt.timezone.utc))
+        )
+    assert len(per_job) == 100 and {count for _, count in per_job} == {1}
+    assert jobflows == 100
+    assert pending == 0
+    assert (
+        len(
+            aws.client("emr")
+            .get_paginator("list_clusters")
+            .paginate()
+            .build_full_result()["Clusters"]
+        )
+        == 100
+    )
+    core.close()
