@@ -419,7 +419,7 @@ async def test_patch_replaces_the_notebook(api, aws, jp_root_dir):
 async def test_end_date_in_the_future_unexpires(api, core):
     job = await create(api, start_date="2020-01-01T00:00:00Z", end_date="2020-02-01T00:00:00Z",
                        interval_in_hours=24)  # fmt: skip
-    assert job["next_run_at"] is None or parse(job["next_run_at"]) <= parse(job["end_date"])
+    assert job["next_run_at"] is None  # already over
     assert service.expire_lapsed_jobs(core) == ["daily-report"]
     expired = (await api("GET", f"jobs/{job['id']}")).json
     assert expired["expired_date"] is not None and expired["next_run_at"] is None
@@ -427,8 +427,9 @@ async def test_end_date_in_the_future_unexpires(api, core):
     r = await api("PATCH", f"jobs/{job['id']}", {"end_date": later})
     assert r.code == 200, r.body
     assert r.json["expired_date"] is None
-    following = parse(r.json["next_run_at"])
-    assert following >= now() - dt.timedelta(seconds=5) or following == parse(job["start_date"])
+    assert r.json["next_run_at"] == job["start_date"]  # never ran: the first run is due
+    service.claim_due_jobs(core)
+    assert parse((await api("GET", f"jobs/{job['id']}")).json["next_run_at"]) > now()
 
 
 # --- delete ----------------------------------------------------------------------------------------
@@ -566,3 +567,19 @@ async def test_runjobflow_failure_marks_the_run_failed(api, aws, core, monkeypat
     monkeypatch.delenv("AWS_ENDPOINT_URL_EMR")
     monkeypatch.setattr(core, "aws", AwsClients(core.settings.region))
     assert (await api("POST", f"jobs/{job['id']}/run")).code == 202  # nothing left active
+
+
+def test_notebook_names_and_download_file_names() -> None:
+    from atmo_lab.errors import ValidationFailed
+    from atmo_lab.jobs.notebooks import check_notebook_name, content_disposition
+
+    assert check_notebook_name("Q1 report (final).ipynb") == "Q1 report (final).ipynb"
+    for bad in ["x.py", ".ipynb", ".hidden.ipynb", "a/b.ipynb", "a\\b.ipynb", "a\nb.ipynb",
+                " x.ipynb", "x.IPYNB", "é" * 200 + ".ipynb", 5, None]:  # fmt: skip
+        with pytest.raises(ValidationFailed):
+            check_notebook_name(bad)
+    assert (
+        content_disposition("a.ipynb")
+        == "attachment; filename=\"a.ipynb\"; filename*=UTF-8''a.ipynb"
+    )
+    assert 'filename="_x_.ipynb"' in content_disposition('"x".ipynb')

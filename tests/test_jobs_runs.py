@@ -4,6 +4,7 @@ papermill in a child process with a real kernel, S3 in and out through the moto 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 import time
@@ -209,3 +210,41 @@ async def test_deleting_a_job_stops_its_running_run(api, aws, core, worker):
     log_text = aws.client("s3").get_object(Bucket=PRIVATE, Key=log_key)["Body"].read().decode()
     assert "stopped (cancelled)" in log_text
     assert (await api("GET", f"jobs/{job['id']}")).code == 404
+
+
+# --- the pieces of a run, without running it ---------------------------------------------------
+
+
+def test_failing_cells_are_counted_in_the_submitted_notebook() -> None:
+    from atmo_lab.jobs.runner import executed_to_submitted
+
+    def cell(*tags: str) -> dict[str, Any]:
+        return {"metadata": {"tags": list(tags)}}
+
+    # injected after the parameters cell
+    assert executed_to_submitted([cell(), cell("parameters"), cell()]) == [0, 1, None, 2]
+    # no parameters cell: injected at the top
+    assert executed_to_submitted([cell(), cell()]) == [None, 0, 1]
+    # an executed notebook scheduled again: its injected cell is replaced, old markers dropped
+    resubmitted = [cell("papermill-error-cell-tag"), cell("parameters"),
+                   cell("injected-parameters"), cell()]  # fmt: skip
+    assert executed_to_submitted(resubmitted) == [1, None, 3]
+
+
+def test_papermill_arguments_keep_parameter_types() -> None:
+    from papermill.cli import _resolve_type
+
+    from atmo_lab.jobs.runs import papermill_parameter_args
+
+    params = {"s": "alice", "digits": "007", "t": "True", "i": 3, "f": 0.5, "b": False,
+              "none": None, "items": [1, "a"], "obj": {"k": 1}}  # fmt: skip
+    args = papermill_parameter_args(params)
+    flags = {
+        args[i + 1]: (args[i], args[i + 2]) for i in range(len(args) - 1) if args[i] in ("-p", "-r")
+    }
+    assert flags == {"s": ("-p", "alice"), "digits": ("-r", "007"), "t": ("-r", "True"),
+                     "i": ("-p", "3"), "f": ("-p", "0.5"), "b": ("-p", "False")}  # fmt: skip
+    assert json.loads(args[args.index("-y") + 1]) == {"none": None, "items": [1, "a"],
+                                                      "obj": {"k": 1}}  # fmt: skip
+    for name, (flag, text) in flags.items():
+        assert (text if flag == "-r" else _resolve_type(text)) == params[name]

@@ -219,7 +219,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
                 "Args": [
                     "--timeout", str(max(1, int(timeout // 60))),
                     "--install", "papermill",
-                    "--log-bucket", bucket,
+                    "--data-bucket", bucket,
                     "--job-name", launch.identifier,
                 ],
             },

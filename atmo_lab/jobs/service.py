@@ -325,9 +325,7 @@ def create_job(
                 owner=caller.username,
                 notebook_name=clean.name,
                 notebook_s3_key=key,
-                next_run_at=schedule.first_at_or_after(fields["start_date"])
-                if fields["is_enabled"]
-                else None,
+                next_run_at=_first_run(schedule, fields["is_enabled"], now),
                 created_at=now,
                 **fields,
             )
@@ -342,6 +340,16 @@ def create_job(
         if created:
             _delete_quietly(core, key)
         raise
+
+
+def _first_run(schedule: Schedule, enabled: bool, now: dt.datetime) -> dt.datetime | None:
+    """The first occurrence, from the start date (a past start date makes it due at once).
+
+    None for a disabled job, and for a job whose end date has already passed.
+    """
+    if not enabled or (schedule.end_date is not None and schedule.end_date <= now):
+        return None
+    return schedule.first_at_or_after(schedule.start_date)
 
 
 def _upload_new(core: Core, key: str, data: bytes, identifier: str, taken: Conflict) -> bool:
@@ -445,11 +453,15 @@ def _apply_changes(job: Job, changes: Mapping[str, Any]) -> bool:
 
 
 def _next_run_after_edit(session: Session, job: Job, now: dt.datetime) -> dt.datetime | None:
+    """The next occurrence after an edit: on the grid anchored at ``start_date``, and not
+    before now once the job has run (a never-run job with a past start is still due)."""
+    schedule = Schedule.of(job)
+    has_run = session.scalar(select(JobRun.id).where(JobRun.job_id == job.id).limit(1))
+    if has_run is None:
+        return _first_run(schedule, job.is_enabled, now)
     if not job.is_enabled:
         return None
-    has_run = session.scalar(select(JobRun.id).where(JobRun.job_id == job.id).limit(1))
-    floor = now if has_run is not None else job.start_date
-    return Schedule.of(job).first_at_or_after(max(floor, job.start_date))
+    return schedule.first_at_or_after(max(now, job.start_date))
 
 
 # --- deleting --------------------------------------------------------------------------------------
