@@ -349,3 +349,26 @@ def test_apply_run_info_syncs_and_alerts_once(core: Core) -> None:
                                "Steps completed", t0, t0, t0 + HOUR)  # fmt: skip
         service.apply_run_info(session, session.get(JobRun, ok_run["id"]), done)
     assert len(notifications(core, "run_failed")) == 1
+
+
+def test_a_cluster_launched_for_a_run_stopped_meanwhile_is_terminated(
+    core: Core, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = create(core, executor="emr")
+    launched: list[str] = []
+    original = emr.run_job_flow
+
+    def slow_launch(core_: Core, params: dict[str, Any]) -> str:
+        jobflow_id = original(core_, params)
+        launched.append(jobflow_id)
+        with core.store.session() as session:  # timed out while RunJobFlow was in flight
+            run = session.query(JobRun).one()
+            run.status, run.status_reason = "TERMINATED_WITH_ERRORS", "Run timed out"
+        return jobflow_id
+
+    monkeypatch.setattr(emr, "run_job_flow", slow_launch)
+    run = service.start_run(core, job["id"], now(), manual=False)
+    assert run is not None and run["status"] == "TERMINATED_WITH_ERRORS"
+    assert run["jobflow_id"] == launched[0]
+    state = aws.client("emr").describe_cluster(ClusterId=launched[0])["Cluster"]["Status"]
+    assert state["State"] == "TERMINATED"

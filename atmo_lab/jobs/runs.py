@@ -257,10 +257,10 @@ def _launch_emr(core: Core, launch: RunLaunch) -> None:
         raise
     with core.store.session() as session:
         run = session.get(JobRun, launch.run_id, with_for_update=True)
-        if run is None:  # the job was deleted meanwhile: don't leave the cluster running
-            orphan = True
-        else:
-            orphan = False
+        # Deleted or stopped (timed out) while RunJobFlow was in flight: don't leave the
+        # cluster running.
+        orphan = run is None or run.status not in emr.ACTIVE_STATES
+        if run is not None:
             run.jobflow_id = jobflow_id
             run.output_notebook_key = local.output_key(launch.identifier, launch.notebook_name)
     if orphan:
