@@ -6,7 +6,13 @@ import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AtmoApiError } from './request';
-import { StatusTone, statusLabel, statusTone } from './format';
+import {
+  StatusTone,
+  runLabel,
+  runTone,
+  statusLabel,
+  statusTone
+} from './format';
 import { FieldErrors } from './forms';
 import { errorMessage } from './utils';
 
@@ -54,15 +60,28 @@ export function useId(prefix: string): string {
  */
 export function StatusBadge(props: {
   status: string | null | undefined;
+  /** a run of a job: outcome words ("succeeded", "failed") */
+  run?: boolean;
 }): JSX.Element {
-  const tone: StatusTone = props.status ? statusTone(props.status) : 'done';
+  const tone: StatusTone = props.run
+    ? runTone(props.status)
+    : props.status
+      ? statusTone(props.status)
+      : 'done';
+  const text = props.run
+    ? runLabel(props.status)
+    : props.status
+      ? props.status.replace(/_/g, ' ')
+      : 'unknown';
   return (
     <span
       className={`atmo-Badge atmo-mod-${tone}`}
-      title={statusLabel(props.status)}
+      title={
+        props.status ? `EMR state: ${statusLabel(props.status)}` : undefined
+      }
       data-status={props.status ?? ''}
     >
-      {props.status ? props.status.replace(/_/g, ' ') : 'NEVER RAN'}
+      {text}
     </span>
   );
 }

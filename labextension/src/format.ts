@@ -250,6 +250,47 @@ export function statusTone(status: string | null | undefined): StatusTone {
 }
 
 /**
+ * The outcome of a job's run in a word ("never ran" for no run).
+ */
+export function runLabel(status: string | null | undefined): string {
+  switch (status) {
+    case null:
+    case undefined:
+    case '':
+      return 'never ran';
+    case 'TERMINATED':
+      return 'succeeded';
+    case 'TERMINATED_WITH_ERRORS':
+      return 'failed';
+    case 'MISSED':
+      return 'missed';
+    case 'TERMINATING':
+      return 'stopping';
+    case 'RUNNING':
+    case 'WAITING':
+      return 'running';
+    default:
+      return 'starting';
+  }
+}
+
+/**
+ * The tone of a run's badge: success is green, failure red.
+ */
+export function runTone(status: string | null | undefined): StatusTone {
+  switch (status) {
+    case null:
+    case undefined:
+    case '':
+      return 'done';
+    case 'TERMINATED':
+      return 'ready';
+    default:
+      return statusTone(status);
+  }
+}
+
+/**
  * A state in words for screen readers and tooltips.
  */
 export function statusLabel(status: string | null | undefined): string {

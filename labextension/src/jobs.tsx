@@ -44,7 +44,7 @@ function RunRow(props: {
       data-status={run.status}
     >
       <div className="atmo-Run-line">
-        <StatusBadge status={run.status} />
+        <StatusBadge status={run.status} run />
         <span
           title={
             run.started_at
@@ -200,7 +200,11 @@ function JobDetails(props: {
         {job.next_run_at && job.is_enabled && !job.expired_date ? (
           <>
             <dt>Next run</dt>
-            <dd>{dateTimeText(job.next_run_at)}</dd>
+            <dd>
+              {job.schedule
+                ? `${dateTimeText(job.next_run_at, job.timezone || 'UTC')} (${job.timezone || 'UTC'})`
+                : dateTimeText(job.next_run_at)}
+            </dd>
           </>
         ) : null}
         <dt>Runs on</dt>
@@ -354,7 +358,7 @@ function JobItem(props: {
           </span>
           <span className="atmo-Item-title">{job.identifier}</span>
         </button>
-        <StatusBadge status={job.latest_run?.status} />
+        <StatusBadge status={job.latest_run?.status} run />
       </div>
       <div className="atmo-Item-meta">
         <span>{scheduleText(job)}</span>

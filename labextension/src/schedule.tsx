@@ -287,12 +287,17 @@ export function ScheduleForm(props: {
     }
   };
 
-  const identifierError =
-    errors.identifier ??
-    (availability.state === 'taken' &&
-    availability.identifier === values.identifier
-      ? 'This identifier is taken: choose another.'
-      : undefined);
+  // Checked while typing: the format at once, whether it is free a moment later.
+  const identifierError = editing
+    ? undefined
+    : (errors.identifier ??
+      (values.identifier !== ''
+        ? identifierProblem(values.identifier)
+        : null) ??
+      (availability.state === 'taken' &&
+      availability.identifier === values.identifier
+        ? 'This identifier is taken: choose another.'
+        : undefined));
   const shownErrors: FieldErrors = identifierError
     ? { ...errors, identifier: identifierError }
     : errors;

@@ -13,6 +13,8 @@ import {
   nextRunText,
   releaseLabel,
   relativeTime,
+  runLabel,
+  runTone,
   runSummary,
   scheduleText,
   sizeText,
@@ -159,6 +161,17 @@ describe('states', () => {
       'terminated with errors'
     );
     expect(statusLabel(null)).toBe('never ran');
+    expect(runLabel('TERMINATED')).toBe('succeeded');
+    expect(runTone('TERMINATED')).toBe('ready');
+    expect(runLabel('TERMINATED_WITH_ERRORS')).toBe('failed');
+    expect(runTone('TERMINATED_WITH_ERRORS')).toBe('failed');
+    expect(runLabel('RUNNING')).toBe('running');
+    expect(runLabel('STARTING')).toBe('starting');
+    expect(runLabel('TERMINATING')).toBe('stopping');
+    expect(runLabel('MISSED')).toBe('missed');
+    expect(runTone('MISSED')).toBe('missed');
+    expect(runLabel(null)).toBe('never ran');
+    expect(runTone(undefined)).toBe('done');
   });
 
   it('summarises a run', () => {
