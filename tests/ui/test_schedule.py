@@ -1,0 +1,204 @@
+""" "Schedule this notebook" and the Jobs section in a real JupyterLab, with local runs."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from .conftest import Lab, shot
+
+pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
+
+# Runs go through huey and papermill in a subprocess: give them time on a busy CI machine.
+RUN_TIMEOUT_MS = 90_000
+
+PARAMETERS = 'day = "2026-11-01"  # the day to process\nrepeat = 3\n'
+
+
+def open_notebook(page: Any, lab: Lab, path: str) -> Any:
+    """Open a notebook of the lab's root in the main area; returns its panel."""
+    page.goto(lab.lab_url(f"tree/{urllib.parse.quote(path)}"))
+    panel = page.locator(".jp-NotebookPanel:visible")
+    panel.locator(".jp-Notebook").wait_for()
+    return panel
+
+
+def sidebar_section(page: Any, name: str) -> Any:
+    sidebar = page.locator("#atmo-lab-sidebar")
+    if not sidebar.is_visible():
+        page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
+    sidebar.get_by_role("tab", name=name).click()
+    return sidebar
+
+
+def job_named(lab: Lab, identifier: str) -> dict[str, Any]:
+    return next(j for j in lab.api("GET", "jobs")["jobs"] if j["identifier"] == identifier)
+
+
+def test_schedule_the_open_notebook_run_it_and_open_the_output(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.write_notebook(
+        "reports/Daily Report.ipynb",
+        [
+            ("markdown", "# Daily report", []),
+            ("code", PARAMETERS, ["parameters"]),
+            ("code", 'print("result", repeat * 2, day)', []),
+        ],
+    )
+    panel = open_notebook(page, lab, "reports/Daily Report.ipynb")
+
+    # An unsaved edit: scheduling saves the notebook first.
+    editor = panel.locator(".jp-Cell").nth(2).locator(".cm-content")
+    editor.click()
+    page.keyboard.press("ControlOrMeta+End")
+    page.keyboard.type('\nprint("edited before scheduling")')
+    dirty_tab = page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-dirty")
+    expect(dirty_tab).to_have_count(1)
+
+    panel.locator('[data-command="atmo-lab:schedule-notebook"]').click()
+    dialog = page.get_by_role("dialog", name="Schedule this notebook")
+    identifier = dialog.get_by_label("Identifier")
+    expect(identifier).to_have_value("daily-report")
+    expect(dialog).to_contain_text("Available.")
+    # Parameters come from the cell tagged "parameters".
+    expect(dialog.get_by_label("Name of parameter 1")).to_have_value("day")
+    expect(dialog.get_by_label("Value of parameter day")).to_have_value("2026-11-01")
+    expect(dialog.get_by_label("Value of parameter repeat")).to_have_value("3")
+    dialog.get_by_label("Value of parameter repeat").fill("4")
+    dialog.get_by_label("Description").fill("The daily report, for the UI test")
+
+    # A cron schedule with a time zone shows its next three runs.
+    dialog.get_by_label("Cron expression", exact=True).check()
+    dialog.get_by_label("Cron expression", exact=False).last.fill("0 6 * * 1")
+    dialog.get_by_label("Time zone").fill("Europe/Berlin")
+    preview = dialog.locator(".atmo-Preview li")
+    expect(preview).to_have_count(3)
+    expect(preview.first).to_have_text(re.compile(r"^Mon \d{4}-\d\d-\d\d 06:00$"))
+    expect(dialog.get_by_label("Runs on")).to_have_value("local")
+    shot(page, "schedule-1-dialog")
+    dialog.get_by_role("button", name="Schedule", exact=True).click()
+    expect(dialog).to_be_hidden()
+
+    job = job_named(lab, "daily-report")
+    assert job["schedule"] == "0 6 * * 1"
+    assert job["timezone"] == "Europe/Berlin"
+    assert job["parameters"] == {"day": "2026-11-01", "repeat": 4}
+    assert job["executor"] == "local"
+    stored = lab.request("GET", f"atmo-lab/api/jobs/{job['id']}/notebook")
+    assert "edited before scheduling" in json.dumps(stored)
+    expect(dirty_tab).to_have_count(0)
+
+    # The success notification reveals the job in the sidebar.
+    toast = page.locator(".Toastify__toast").filter(has_text="Scheduled daily-report")
+    expect(toast).to_contain_text("cron 0 6 * * 1 (Europe/Berlin)")
+    toast.get_by_role("button", name="Open job").click()
+    sidebar = page.locator("#atmo-lab-sidebar")
+    expect(sidebar.get_by_role("tab", name="Jobs")).to_have_attribute("aria-selected", "true")
+    row = sidebar.locator('li[data-identifier="daily-report"]')
+    expect(row.locator(".atmo-Item-toggle")).to_have_attribute("aria-expanded", "true")
+    expect(row).to_contain_text("cron 0 6 * * 1 (Europe/Berlin)")
+    expect(row).to_contain_text("next run in")
+
+    # Run now, watch it finish without reloading, open the executed notebook.
+    row.get_by_role("button", name="Run now").click()
+    badge = row.locator(".atmo-Item-header .atmo-Badge")
+    expect(badge).to_have_attribute("data-status", "TERMINATED", timeout=RUN_TIMEOUT_MS)
+    expect(badge).to_have_text("succeeded")
+    run = row.locator(".atmo-Run").first
+    expect(run).to_contain_text(re.compile(r"\d+ s|\d+ min"))
+    shot(page, "schedule-2-run-terminated")
+    run.get_by_role("button", name=re.compile("Open the output")).click()
+    output = page.locator(".jp-NotebookPanel:visible")
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        re.compile(r"Daily Report-\d{8}-\d{6}\.ipynb")
+    )
+    expect(
+        output.locator(".jp-OutputArea-output").filter(has_text="result 8 2026-11-01")
+    ).to_be_visible()
+    shot(page, "schedule-3-output-open")
+    saved = list((lab.root / "atmo-lab-outputs" / "daily-report").glob("Daily Report-*.ipynb"))
+    assert len(saved) == 1
+
+
+def test_schedule_dialog_names_a_bad_or_taken_identifier(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.write_notebook("taken.ipynb", [("code", "x = 1\n", ["parameters"])])
+    lab.write_notebook("My Analysis.ipynb", [("code", "print(1)\n", [])])
+    lab.api(
+        "POST",
+        "jobs",
+        {"identifier": "taken-name", "description": "x", "notebook_path": "taken.ipynb"},
+    )
+    panel = open_notebook(page, lab, "My Analysis.ipynb")
+    panel.locator('[data-command="atmo-lab:schedule-notebook"]').click()
+    dialog = page.get_by_role("dialog", name="Schedule this notebook")
+    identifier = dialog.get_by_label("Identifier")
+    expect(identifier).to_have_value("my-analysis")
+    error = dialog.locator('[data-field="identifier"] .atmo-Field-error')
+
+    identifier.fill("Bad Name")
+    expect(error).to_have_text("Use lowercase letters, digits and dashes only.")
+    expect(identifier).to_have_attribute("aria-invalid", "true")
+
+    identifier.fill("taken-name")
+    expect(error).to_have_text("This identifier is taken: choose another.")
+    dialog.get_by_label("Description").fill("Mine")
+    dialog.get_by_role("button", name="Schedule", exact=True).click()
+    expect(identifier).to_be_focused()
+    expect(dialog).to_be_visible()
+    shot(page, "schedule-4-identifier-taken")
+
+    identifier.fill("my-analysis")
+    expect(error).to_be_hidden()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_a_failed_run_shows_its_cell_and_notifies(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.write_notebook(
+        "fails.ipynb",
+        [("code", "a = 1\n", []), ("code", "raise ValueError('boom')\n", [])],
+    )
+    job = lab.api(
+        "POST",
+        "jobs",
+        {
+            "identifier": "will-fail",
+            "description": "fails in its second cell",
+            "notebook_path": "fails.ipynb",
+            "executor": "local",
+        },
+    )
+    sidebar = sidebar_section(page, "Jobs")
+    row = sidebar.locator('li[data-identifier="will-fail"]')
+    row.locator(".atmo-Item-toggle").click()
+    row.get_by_role("button", name="Run now").click()
+    badge = row.locator(".atmo-Item-header .atmo-Badge")
+    expect(badge).to_have_attribute("data-status", "TERMINATED_WITH_ERRORS", timeout=RUN_TIMEOUT_MS)
+    expect(badge).to_have_text("failed")
+    expect(row.locator(".atmo-Run-error").first).to_have_text(
+        "Failed: cell 2 raised ValueError: boom"
+    )
+
+    # The worker's "run failed" notification, with its action.
+    toast = page.locator(".Toastify__toast").filter(has_text="will-fail")
+    expect(toast).to_contain_text("a run failed", timeout=30_000)
+    expect(toast.get_by_role("button", name="Open output")).to_be_in_viewport()
+    shot(page, "failed-1-notification")
+    toast.get_by_role("button", name="Open output").click()
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        re.compile(r"fails-\d{8}-\d{6}\.ipynb")
+    )
+    unread = lab.api("GET", "notifications?unread=true")["notifications"]
+    assert not [n for n in unread if n["kind"] == "run_failed"], "shown means read"
+    runs = lab.api("GET", f"jobs/{job['id']}/runs")["runs"]
+    assert runs[0]["error"]["ename"] == "ValueError"
+    shot(page, "failed-2-output-open")
