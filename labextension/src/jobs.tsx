@@ -133,6 +133,9 @@ function JobDetails(props: {
   const [error, setError] = React.useState('');
   const [opening, setOpening] = React.useState<string | null>(null);
   const enabledId = useId('atmo-job-enabled');
+  // The switch shows the requested state while the PATCH is on its way.
+  const [requested, setRequested] = React.useState<boolean | null>(null);
+  const enabled = requested ?? job.is_enabled;
 
   React.useEffect(() => {
     model.watchJob(job.id, true);
@@ -249,14 +252,15 @@ function JobDetails(props: {
             id={enabledId}
             type="checkbox"
             role="switch"
-            checked={job.is_enabled}
-            aria-checked={job.is_enabled}
+            checked={enabled}
+            aria-checked={enabled}
             disabled={busy !== null}
             onChange={e => {
-              const enabled = e.target.checked;
+              const wanted = e.target.checked;
+              setRequested(wanted);
               void act('enable', () =>
-                model.updateJob(job.id, { is_enabled: enabled })
-              );
+                model.updateJob(job.id, { is_enabled: wanted })
+              ).then(() => setRequested(null));
             }}
           />
           <label htmlFor={enabledId}>Enabled</label>

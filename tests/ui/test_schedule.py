@@ -202,3 +202,91 @@ def test_a_failed_run_shows_its_cell_and_notifies(page: Any, lab: Lab) -> None:
     runs = lab.api("GET", f"jobs/{job['id']}/runs")["runs"]
     assert runs[0]["error"]["ename"] == "ValueError"
     shot(page, "failed-2-output-open")
+
+
+def test_edit_disable_and_delete_a_job(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.write_notebook("weekly.ipynb", [("code", "print('weekly')\n", [])])
+    start = "2030-01-06T06:00:00+00:00"
+    job = lab.api(
+        "POST",
+        "jobs",
+        {
+            "identifier": "edit-me",
+            "description": "before",
+            "notebook_path": "weekly.ipynb",
+            "interval_in_hours": 24,
+            "start_date": start,
+        },
+    )
+    sidebar = sidebar_section(page, "Jobs")
+    row = sidebar.locator('li[data-identifier="edit-me"]')
+    expect(row).to_contain_text("every day")
+    row.locator(".atmo-Item-toggle").click()
+
+    # Disable, then enable again (PATCH is_enabled).
+    switch = row.get_by_role("switch", name="Enabled")
+    switch.uncheck()
+    expect(row.locator(".atmo-Item-meta")).to_contain_text("disabled")
+    assert lab.api("GET", f"jobs/{job['id']}")["is_enabled"] is False
+    switch.check()
+    expect(row.locator(".atmo-Item-meta")).to_contain_text("next run in")
+
+    # Edit: a new description and a cron schedule instead of the interval.
+    row.get_by_role("button", name="Edit…").click()
+    dialog = page.get_by_role("dialog", name="Edit edit-me")
+    expect(dialog.get_by_label("Description")).to_be_focused()
+    dialog.get_by_label("Description").fill("after")
+    dialog.get_by_label("Cron expression", exact=True).check()
+    dialog.get_by_label("Cron expression", exact=False).last.fill("30 7 * * 1-5")
+    dialog.get_by_label("Time zone").fill("America/New_York")
+    expect(dialog.locator(".atmo-Preview li").first).to_contain_text("07:30")
+    shot(page, "edit-1-dialog")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_be_hidden()
+    edited = lab.api("GET", f"jobs/{job['id']}")
+    assert edited["description"] == "after"
+    assert edited["schedule"] == "30 7 * * 1-5"
+    assert edited["timezone"] == "America/New_York"
+    assert edited["interval_in_hours"] is None
+    expect(row).to_contain_text("cron 30 7 * * 1-5 (America/New_York)")
+
+    # Delete asks first.
+    row.get_by_role("button", name="Delete").click()
+    confirm = page.locator(".jp-Dialog").filter(has_text="Delete the job edit-me?")
+    confirm.get_by_role("button", name="Delete").click()
+    expect(row).to_be_hidden()
+    assert "edit-me" not in [j["identifier"] for j in lab.api("GET", "jobs")["jobs"]]
+
+
+def test_schedule_from_the_file_browser_and_the_palette(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.write_notebook("browse/From Browser.ipynb", [("code", "n = 5\n", ["parameters"])])
+    page.goto(lab.lab_url("tree/browse"))
+    item = page.locator('.jp-DirListing-item[data-file-type="notebook"]').filter(
+        has_text="From Browser.ipynb"
+    )
+    item.click(button="right")
+    page.get_by_role("menuitem", name="Schedule notebook…").click()
+    dialog = page.get_by_role("dialog", name="Schedule this notebook")
+    expect(dialog.get_by_label("Identifier")).to_have_value("from-browser")
+    expect(dialog.get_by_label("Value of parameter n")).to_have_value("5")
+    expect(dialog).to_contain_text("browse/From Browser.ipynb")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+
+    # The palette lists the atmo_lab commands; the sidebar opens from the keyboard.
+    page.keyboard.press("ControlOrMeta+Shift+C")
+    palette = page.locator("#command-palette")
+    palette.locator("input").fill("atmo_lab sidebar")
+    palette.get_by_text("Open the atmo_lab sidebar").click()
+    sidebar = page.locator("#atmo-lab-sidebar")
+    expect(sidebar).to_be_visible()
+    clusters_tab = sidebar.get_by_role("tab", name="Clusters")
+    clusters_tab.focus()
+    page.keyboard.press("ArrowRight")
+    expect(sidebar.get_by_role("tab", name="Jobs")).to_be_focused()
+    expect(sidebar.get_by_role("tab", name="Jobs")).to_have_attribute("aria-selected", "true")
+    expect(sidebar.get_by_role("tabpanel")).to_contain_text("Schedule a notebook")

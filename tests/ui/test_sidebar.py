@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from ..support import private_key_pem, public_key
-from .conftest import Lab, shot
+from .conftest import ACTION_TIMEOUT_MS, Lab, shot
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(180)]
 
@@ -130,6 +130,12 @@ def test_launch_extend_and_terminate_a_cluster(page: Any, lab: Lab) -> None:
     )
     shot(page, "cluster-3-extended")
 
+    # Resize the core group (offered because the cluster has core nodes).
+    row.get_by_label("Core nodes").fill("4")
+    row.get_by_role("button", name="Resize").click()
+    expect(row).to_contain_text("1 + 4 nodes")
+    assert lab.api("GET", f"clusters/{cluster['id']}")["size"] == 4
+
     # Terminate asks first.
     row.get_by_role("button", name="Terminate").click()
     confirm = page.locator(".jp-Dialog").filter(has_text=f"Terminate {name}?")
@@ -215,3 +221,50 @@ def test_an_expiry_warning_offers_to_extend_by_2_h(page: Any, lab: Lab) -> None:
     unread = lab.api("GET", "notifications?unread=true")["notifications"]
     assert not [n for n in unread if n["kind"] == "cluster_expiring"], "shown means read"
     lab.api("POST", f"clusters/{cluster['id']}/terminate")
+
+
+def run_palette_command(page: Any, label: str) -> None:
+    page.keyboard.press("ControlOrMeta+Shift+C")
+    palette = page.locator("#command-palette")
+    palette.locator("input").fill(label)
+    palette.locator(".lm-CommandPalette-item").filter(has_text=label).first.click()
+
+
+def test_the_sidebar_follows_the_dark_theme(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    ensure_key(lab)
+    sidebar = open_section(page, "Keys")
+    expect(sidebar.locator("li[data-key-id]").first).to_be_visible()
+
+    def luminance(selector: str, prop: str) -> float:
+        rgb = page.evaluate(
+            """([selector, prop]) => {
+                const value = getComputedStyle(document.querySelector(selector))[prop];
+                return value.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+            }""",
+            [selector, prop],
+        )
+        r, g, b = (c / 255 for c in rgb)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    assert luminance("#atmo-lab-sidebar", "backgroundColor") > 0.8
+    run_palette_command(page, "Use Theme: JupyterLab Dark")
+    try:
+        page.wait_for_function(
+            "document.body.dataset.jpThemeLight === 'false'", timeout=ACTION_TIMEOUT_MS
+        )
+        page.wait_for_timeout(500)  # the theme's stylesheet settles
+        assert luminance("#atmo-lab-sidebar", "backgroundColor") < 0.3
+        assert luminance("#atmo-lab-sidebar .atmo-Item-title", "color") > 0.6
+        shot(page, "dark-1-keys")
+        open_section(page, "Clusters")
+        sidebar.get_by_role("button", name="Launch cluster…").click()
+        dialog = page.get_by_role("dialog", name="Launch a cluster")
+        expect(dialog.get_by_label("Identifier")).not_to_have_value("")
+        shot(page, "dark-2-launch-dialog")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+    finally:
+        run_palette_command(page, "Use Theme: JupyterLab Light")
+        page.wait_for_function("document.body.dataset.jpThemeLight === 'true'")
