@@ -46,10 +46,9 @@ def check_timezone(value: object, field: str = "timezone") -> str:
 
 
 def check_interval(value: object, field: str = "interval_in_hours") -> int:
-    if isinstance(value, bool) or value not in JOB_INTERVALS:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in JOB_INTERVALS:
         choices = ", ".join(str(i) for i in JOB_INTERVALS)
         raise ValidationFailed({field: f"Choose {choices} (daily, weekly or monthly = 30 days)."})
-    assert isinstance(value, int)
     return value
 
 
