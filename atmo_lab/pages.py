@@ -25,22 +25,28 @@ class Page:
 def parse_limit(value: object, default: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        limit = int(str(value))
-    except ValueError:
-        raise ValidationFailed(
-            {"limit": f"Use a whole number from 1 to {MAX_PAGE_SIZE}."}
-        ) from None
-    if not 1 <= limit <= MAX_PAGE_SIZE:
+    text = str(value)
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or not (
+        1 <= int(text) <= MAX_PAGE_SIZE
+    ):
         raise ValidationFailed({"limit": f"Use a whole number from 1 to {MAX_PAGE_SIZE}."})
-    return limit
+    return int(text)
+
+
+def check_owner(value: object) -> None:
+    """``?owner=``: ``all`` (everyone's objects, for maintainers) or nothing."""
+    if value not in (None, "", "all"):
+        raise ValidationFailed(
+            {"owner": "Use owner=all (maintainers see everyone's) or leave it out."}
+        )
 
 
 def parse_cursor(value: object) -> int | None:
     if value is None or value == "":
         return None
     text = str(value)
-    if not text.isdigit():
+    # ASCII digits only ("²".isdigit() is true), and no larger than an id can be.
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > 2**63 - 1:
         raise ValidationFailed({"cursor": "Pass the next_cursor of the previous page."})
     return int(text)
 

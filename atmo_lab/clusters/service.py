@@ -17,7 +17,7 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..keys.models import SSHKey
-from ..pages import Page, keyset_page
+from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import Collector, check_identifier, check_int, iso, require_object
 from .models import Cluster
@@ -76,6 +76,7 @@ def list_clusters(
     """The caller's clusters (everyone's for a maintainer asking ``owner=all``), newest first."""
     if status not in emr.STATUS_GROUPS:
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
+    check_owner(owner)
     query = select(Cluster)
     if not (owner == "all" and caller.is_maintainer):
         query = query.where(Cluster.owner == caller.username)

@@ -20,7 +20,7 @@ from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
-from ..pages import Page, keyset_page
+from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from . import local
@@ -111,6 +111,7 @@ def list_jobs(
     cursor: str | None = None,
 ) -> Page:
     """The caller's jobs (everyone's for a maintainer asking ``owner=all``), newest first."""
+    check_owner(owner)
     query = select(Job)
     if not (owner == "all" and caller.is_maintainer):
         query = query.where(Job.owner == caller.username)
