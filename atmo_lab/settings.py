@@ -132,6 +132,9 @@ class AtmoLabConfig(HasTraits):
         config=True
     )
     page_size = Int(200, help="Default page size of list routes").tag(config=True)
+    stranded_claim_seconds = Int(
+        300, help="A due occurrence claimed this long ago and not started was left by a dead worker"
+    ).tag(config=True)
 
     @default("owner")
     def _owner_default(self) -> str:
@@ -177,6 +180,7 @@ class Settings:
     accounting_type_tag: str
     max_notebook_bytes: int
     page_size: int
+    stranded_claim_seconds: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -223,6 +227,7 @@ class Settings:
             accounting_type_tag=source.accounting_type_tag,
             max_notebook_bytes=source.max_notebook_bytes,
             page_size=source.page_size,
+            stranded_claim_seconds=source.stranded_claim_seconds,
         )
 
 

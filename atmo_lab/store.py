@@ -57,6 +57,7 @@ def _import_models() -> None:
     from .jobs import models as _jobs  # noqa: F401
     from .keys import models as _keys  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
+    from .worker import leases as _leases  # noqa: F401
 
 
 def _normalise_url(url: str) -> str:

@@ -157,3 +157,84 @@ async def test_tick_lists_every_task(aws, core):
         "enforce_job_timeouts", "expire_lapsed_jobs", "send_notifications",
     ]  # fmt: skip
     assert len(reports["run_due_jobs"]["started"]) == 1
+
+
+# --- a worker that dies mid-tick ------------------------------------------------------------
+
+
+@pytest.mark.atmo(stranded_claim_seconds=0)
+async def test_an_occurrence_claimed_by_a_worker_that_died_is_started_once(aws, core):
+    from atmo_lab.jobs.runs import claim_due_jobs
+
+    job = new_job(core)
+    assert [j for j, _ in claim_due_jobs(core)] == [job["id"]]  # ...and the worker dies here
+    assert runs_of(core, job["id"]) == []
+    assert periodic.run_due_jobs(core) == {"started": [job["id"]]}
+    assert periodic.run_due_jobs(core) == {"started": []}
+    (run,) = runs_of(core, job["id"])
+    assert run.jobflow_id is not None
+    with core.store.reader() as session:
+        assert session.get(Job, job["id"]).pending_occurrence is None
+
+
+@pytest.mark.atmo(stranded_claim_seconds=0)
+async def test_a_run_recorded_but_never_launched_is_launched_once(aws, core):
+    from atmo_lab.jobs.runs import _record_run, claim_due_jobs
+
+    job = new_job(core)
+    ((job_id, occurrence),) = claim_due_jobs(core)
+    _record_run(core, job_id, occurrence, manual=False)  # ...and the worker dies here
+    (unlaunched,) = runs_of(core, job["id"])
+    assert unlaunched.jobflow_id is None
+    periodic.run_due_jobs(core)
+    periodic.run_due_jobs(core)
+    (run,) = runs_of(core, job["id"])
+    assert run.id == unlaunched.id and run.jobflow_id is not None
+    assert len(aws.client("emr").list_clusters()["Clusters"]) == 1
+
+
+async def test_a_claim_in_progress_elsewhere_is_left_alone(aws, core):
+    from atmo_lab.jobs.runs import claim_due_jobs
+
+    new_job(core)
+    claim_due_jobs(core)  # another worker is handling it right now (default grace: 5 min)
+    assert periodic.run_due_jobs(core) == {"started": []}
+
+
+def test_a_worker_killed_mid_tick_loses_and_duplicates_nothing(aws, atmo_config, tmp_path):
+    """SIGKILL a standalone worker while it starts 60 due jobs; a restarted one finishes."""
+    import signal
+
+    from traitlets.config import Config
+
+    from atmo_lab.core import Core
+    from atmo_lab.settings import settings_from_config
+
+    from .scale_out import wait_for, workers
+
+    config = atmo_config | {"embedded_worker": False, "stranded_claim_seconds": 1}
+    core = Core(settings_from_config(Config({"AtmoLabApp": config})))
+    for i in range(60):
+        new_job(core, f"job-{i:02d}")
+
+    def started() -> int:
+        with core.store.reader() as session:
+            return session.query(JobRun).filter(JobRun.jobflow_id.is_not(None)).count()
+
+    with workers(config, 1, tmp_path) as (proc,):
+        assert wait_for(lambda: started() >= 5, timeout=60)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    killed_at = started()
+    with workers(config, 1, tmp_path):
+        assert wait_for(lambda: started() >= 60, timeout=90), (
+            tmp_path / "worker-0.log"
+        ).read_text()
+    with core.store.reader() as session:
+        runs = session.query(JobRun).all()
+        pending = session.query(Job).filter(Job.pending_occurrence.is_not(None)).count()
+    assert len(runs) == 60 and len({r.job_id for r in runs}) == 60
+    assert all(r.jobflow_id for r in runs) and pending == 0
+    assert len({r.jobflow_id for r in runs}) == 60
+    assert killed_at < 60  # the kill really happened mid-tick
+    core.close()

@@ -192,6 +192,8 @@ def execute(core: Core, run_id: int) -> dict[str, Any]:
 
 def _execute(core: Core, spec: LocalRun) -> dict[str, Any]:
     started = utcnow()
+    if not _claim_start(core, spec.run_id, started):
+        return {"run": spec.run_id, "skipped": "already started by another worker"}
     key = output_key(spec.identifier, spec.notebook_name)
     with tempfile.TemporaryDirectory(prefix="atmo-lab-run-") as tmp:
         folder = Path(tmp)
@@ -232,6 +234,25 @@ def _execute(core: Core, spec: LocalRun) -> dict[str, Any]:
         _ship_log(core, spec, log_path, started, finished, process.returncode, stop)
         stored = _output_written(core, spec.data_bucket, key, started)
     return _record_outcome(core, spec, stop, result, process.returncode, key if stored else None)
+
+
+def _claim_start(core: Core, run_id: int, started: dt.datetime) -> bool:
+    """Take the run for this worker; a run queued twice (e.g. re-queued after a worker
+    stopped) starts one process only."""
+    with core.store.session() as session:
+        return bool(
+            rowcount(
+                session.execute(
+                    update(JobRun)
+                    .where(
+                        JobRun.id == run_id,
+                        JobRun.started_at.is_(None),
+                        JobRun.status.in_(emr.ACTIVE_STATES),
+                    )
+                    .values(started_at=started)
+                )
+            )
+        )
 
 
 def _mark_started(core: Core, run_id: int, pid: int, started: dt.datetime) -> bool:

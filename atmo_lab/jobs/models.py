@@ -40,6 +40,10 @@ class Job(Base):
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, nullable=False)
     executor: Mapped[str] = mapped_column(String(16), nullable=False)
     next_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # An occurrence claimed by a worker and not yet started (cleared once it is): a worker
+    # that dies in between leaves it here, and the next tick starts it (never lost).
+    pending_occurrence: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pending_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     modified_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False

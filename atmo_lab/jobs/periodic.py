@@ -1,7 +1,8 @@
 """The worker's periodic work for jobs: due runs exactly once, timeouts, expiry (atmo.md §6).
 
 Occurrences are claimed atomically in the store (``claim_due_jobs``), so any number of workers
-start each occurrence once. An occurrence whose previous run is still active is re-checked
+start each occurrence once; a claimed occurrence stays marked pending until it is handled, so
+one claimed by a worker that died is started by the next tick instead of being lost. An occurrence whose previous run is still active is re-checked
 every 10 minutes, up to 9 times, as ATMO did; then it is recorded as missed, never dropped
 silently.
 """
@@ -16,7 +17,15 @@ from ..core import Core
 from ..store import utcnow
 from ..worker.registry import periodic, task
 from .records import active_run_id
-from .runs import claim_due_jobs, enforce_timeouts, expire_lapsed_jobs, record_missed, start_run
+from .runs import (
+    claim_due_jobs,
+    clear_pending,
+    enforce_timeouts,
+    expire_lapsed_jobs,
+    record_missed,
+    start_run,
+    stranded_occurrences,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +64,26 @@ def retry_overlapping_occurrence(core: Core, job_id: int, occurrence: str, attem
 
 @periodic("run_due_jobs", minutes=1, max_retries=3)
 def run_due_jobs(core: Core) -> dict[str, Any]:
-    """Claim the due occurrences and start their runs."""
+    """Claim the due occurrences and start their runs (and any a dead worker left behind)."""
     outcomes: dict[str, list[int]] = {}
     now = utcnow()
+    for job_id, occurrence in stranded_occurrences(core, now):
+        _handle(core, job_id, occurrence, outcomes)
     while True:
         claimed = claim_due_jobs(core, now)
         for job_id, occurrence in claimed:
-            outcomes.setdefault(start_occurrence(core, job_id, occurrence), []).append(job_id)
+            _handle(core, job_id, occurrence, outcomes)
         if len(claimed) < 100:
             break
     return {name: ids for name, ids in sorted(outcomes.items())} or {"started": []}
+
+
+def _handle(
+    core: Core, job_id: int, occurrence: dt.datetime, outcomes: dict[str, list[int]]
+) -> None:
+    outcome = start_occurrence(core, job_id, occurrence)
+    clear_pending(core, job_id, occurrence)
+    outcomes.setdefault(outcome, []).append(job_id)
 
 
 @periodic("enforce_job_timeouts", minutes=1, max_retries=3)

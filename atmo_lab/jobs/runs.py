@@ -78,10 +78,7 @@ def start_run(
     if launch is None:
         return None
     try:
-        if launch.executor == rules.EXECUTOR_EMR:
-            _launch_emr(core, launch)
-        else:
-            _queue_local(core, launch)
+        _launch(core, launch)
     except AwsFailure:
         if manual:
             raise
@@ -99,6 +96,8 @@ def _record_run(
             return None
         if not manual and not _schedulable(job, scheduled_at):
             return None
+        if not manual and _occurrence_recorded(session, job.id, scheduled_at):
+            return None  # started already (a retried or reconciled occurrence)
         active = active_run_id(session, job.id)
         if active is not None:
             if manual:
@@ -118,20 +117,45 @@ def _record_run(
         )
         session.add(run)
         session.flush()
-        return RunLaunch(
-            run_id=run.id,
-            executor=job.executor,
-            owner=job.owner,
-            identifier=job.identifier,
-            notebook_key=job.notebook_s3_key,
-            notebook_name=job.notebook_name,
-            result_visibility=job.result_visibility,
-            parameters=dict(job.parameters or {}),
-            release=job.emr_release,
-            size=job.size,
-            timeout_hours=job.job_timeout_hours,
-            scheduled_at=scheduled_at,
+        return _launch_of(job, run)
+
+
+def _launch_of(job: Job, run: JobRun) -> RunLaunch:
+    return RunLaunch(
+        run_id=run.id,
+        executor=run.executor,
+        owner=job.owner,
+        identifier=job.identifier,
+        notebook_key=job.notebook_s3_key,
+        notebook_name=job.notebook_name,
+        result_visibility=job.result_visibility,
+        parameters=dict(job.parameters or {}),
+        release=run.emr_release,
+        size=run.size,
+        timeout_hours=job.job_timeout_hours,
+        scheduled_at=run.scheduled_at,
+    )
+
+
+def _launch(core: Core, launch: RunLaunch) -> None:
+    if launch.executor == rules.EXECUTOR_EMR:
+        _launch_emr(core, launch)
+    else:
+        _queue_local(core, launch)
+
+
+def _occurrence_recorded(session: Session, job_id: int, scheduled_at: dt.datetime) -> bool:
+    return (
+        session.scalar(
+            select(JobRun.id).where(
+                JobRun.job_id == job_id,
+                JobRun.scheduled_at == scheduled_at,
+                JobRun.is_manual.is_(False),
+                JobRun.status != rules.MISSED,
+            )
         )
+        is not None
+    )
 
 
 def _schedulable(job: Job, scheduled_at: dt.datetime) -> bool:
@@ -412,7 +436,7 @@ def claim_due_jobs(
                 session.execute(
                     update(Job)
                     .where(Job.id == job.id, Job.next_run_at == old, Job.is_enabled.is_(True))
-                    .values(next_run_at=following)
+                    .values(next_run_at=following, pending_occurrence=occurrence, pending_since=now)
                 )
             )
             if not won:
@@ -421,6 +445,71 @@ def claim_due_jobs(
                 session.add(_missed_run(job, missed_at, "The worker was not running.", now))
         claimed.append((job.id, occurrence))
     return claimed
+
+
+def clear_pending(core: Core, job_id: int, occurrence: dt.datetime) -> None:
+    """The claimed `occurrence` of a job has been handled."""
+    with core.store.session() as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.pending_occurrence == occurrence)
+            .values(pending_occurrence=None, pending_since=None)
+        )
+
+
+def stranded_occurrences(
+    core: Core, now: dt.datetime | None = None
+) -> list[tuple[int, dt.datetime]]:
+    """Occurrences claimed by a worker that died before handling them.
+
+    "Died" means still pending ``stranded_claim_seconds`` after the claim (a live worker
+    handles a claim within seconds).
+
+    A run recorded for such an occurrence but never launched (no cluster requested, no
+    process started) is launched now; the pairs returned still need starting.
+    """
+    now = now or utcnow()
+    grace = dt.timedelta(seconds=core.settings.stranded_claim_seconds)
+    with core.store.reader() as session:
+        pending = list(
+            session.execute(
+                select(Job.id, Job.pending_occurrence).where(
+                    Job.pending_occurrence.is_not(None), Job.pending_since <= now - grace
+                )
+            )
+        )
+    stranded: list[tuple[int, dt.datetime]] = []
+    for job_id, occurrence in pending:
+        assert occurrence is not None
+        launch = _unlaunched_run(core, job_id, occurrence)
+        if launch is not None:
+            log.warning("Launching run %s left unlaunched by a worker that stopped", launch.run_id)
+            try:
+                _launch(core, launch)
+            except AwsFailure as exc:
+                log.warning("Relaunch of run %s failed: %s", launch.run_id, exc)
+            clear_pending(core, job_id, occurrence)
+        else:
+            stranded.append((job_id, occurrence))
+    return stranded
+
+
+def _unlaunched_run(core: Core, job_id: int, occurrence: dt.datetime) -> RunLaunch | None:
+    with core.store.session() as session:
+        run = session.scalar(
+            select(JobRun).where(
+                JobRun.job_id == job_id,
+                JobRun.scheduled_at == occurrence,
+                JobRun.is_manual.is_(False),
+                JobRun.status.in_(emr.ACTIVE_STATES),
+                JobRun.jobflow_id.is_(None),
+                JobRun.started_at.is_(None),
+            )
+        )
+        job = session.get(Job, job_id)
+        if run is None or job is None:
+            return None
+        return _launch_of(job, run)
 
 
 def _skipped(schedule: Schedule, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:

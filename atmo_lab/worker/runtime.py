@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import logging
 import threading
@@ -10,16 +11,16 @@ from typing import Any
 
 from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
-from huey.exceptions import TaskLockedException
 
 from ..core import Core
 from ..errors import AwsFailure
-from . import registry
+from . import leases, registry
 from .backoff import full_jitter
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "atmo-lab"
+LEASE_TTL = dt.timedelta(minutes=15)  # longer than any periodic task takes
 
 
 def make_huey(queue_url: str, immediate: bool = False) -> Huey:
@@ -98,15 +99,15 @@ class Worker:
         return bound
 
     def _periodic_runner(self, spec: registry.PeriodicSpec) -> registry.TaskFn:
-        """Run `spec` under a lock (one at a time across workers); retry AWS failures."""
-        core, huey, tasks = self.core, self.huey, self._tasks
+        """Run `spec` under a lease (one worker at a time); retry AWS failures with backoff."""
+        core, tasks = self.core, self._tasks
 
         def run(attempt: int = 0) -> Any:
+            if not leases.acquire(core, spec.name, LEASE_TTL):
+                log.debug("%s is running in another worker; skipped", spec.name)
+                return None
             try:
-                with huey.lock_task(f"periodic:{spec.name}"):
-                    return spec.fn(core)
-            except TaskLockedException:
-                log.debug("%s is already running elsewhere; skipped", spec.name)
+                return spec.fn(core)
             except AwsFailure as exc:
                 if attempt >= spec.max_retries:
                     log.error("%s failed after %d retries: %s", spec.name, attempt, exc)
@@ -116,7 +117,9 @@ class Worker:
                     "%s failed (%s); retry %d in %.1f s", spec.name, exc, attempt + 1, delay
                 )
                 tasks[f"{spec.name}:retry"].schedule(args=(attempt + 1,), delay=delay)
-            return None
+                return None
+            finally:
+                leases.release(core, spec.name)
 
         run.__name__ = spec.name
         return run
