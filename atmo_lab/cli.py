@@ -41,6 +41,17 @@ def _summary(report: Any) -> str:
     return json.dumps(report, default=str)
 
 
+def upload_bootstrap(config_args: list[str]) -> int:
+    """Upload the EMR bootstrap scripts to the configured S3 URIs."""
+    from .bootstrap import upload_bootstrap_scripts
+
+    core = _core(config_args)
+    for uri in upload_bootstrap_scripts(core):
+        print(f"uploaded {uri}")
+    core.close()
+    return 0
+
+
 def worker(config_args: list[str], threads: int | None) -> int:
     """Run a standalone huey consumer (signals: SIGINT stops gracefully)."""
     core = _core(config_args)
@@ -65,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--log-level", default="WARNING")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("tick", help="run every periodic maintenance task once, now")
+    commands.add_parser(
+        "upload-bootstrap", help="upload the EMR bootstrap scripts to the configured S3 URIs"
+    )
     worker_cmd = commands.add_parser("worker", help="run a standalone huey consumer")
     worker_cmd.add_argument("--threads", type=int, default=None)
     demo = commands.add_parser("demo", help="JupyterLab on a local AWS emulator, no account needed")
@@ -75,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     if args.command == "tick":
         return tick(config_args)
+    if args.command == "upload-bootstrap":
+        return upload_bootstrap(config_args)
     if args.command == "worker":
         return worker(config_args, args.threads)
     from .demo import run_demo

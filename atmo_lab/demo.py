@@ -69,6 +69,12 @@ def seed_emulator(endpoint: str) -> None:
                 Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": DEMO_REGION}
             )
     session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=DEMO_SENDER)
+    from .bootstrap import CLUSTER_SCRIPT, JOB_SCRIPT
+
+    for script in (CLUSTER_SCRIPT, JOB_SCRIPT):  # where the default settings point
+        s3.put_object(
+            Bucket="atmo-lab-code", Key=f"bootstrap/{script.name}", Body=script.read_bytes()
+        )
 
 
 def demo_environment(endpoint: str) -> dict[str, str]:
