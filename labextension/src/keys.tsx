@@ -56,8 +56,9 @@ export function AddKeyForm(props: {
       const parsed = readPublicKeyFile(await file.text());
       setKey(parsed.key);
       clear('key');
-      if (parsed.comment && title.trim() === '') {
-        setTitle(parsed.comment);
+      if (parsed.comment) {
+        // Keep a title typed already; the state may be newer than this closure.
+        setTitle(current => (current.trim() === '' ? parsed.comment : current));
         clear('title');
       }
     } catch (reason) {

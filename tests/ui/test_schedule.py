@@ -189,8 +189,8 @@ def test_a_failed_run_shows_its_cell_and_notifies(page: Any, lab: Lab) -> None:
     )
 
     # The worker's "run failed" notification, with its action.
-    toast = page.locator(".Toastify__toast").filter(has_text="will-fail")
-    expect(toast).to_contain_text("a run failed", timeout=30_000)
+    toast = page.locator(".Toastify__toast").filter(has_text="Job will-fail: a run failed")
+    expect(toast).to_be_visible(timeout=30_000)
     expect(toast.get_by_role("button", name="Open output")).to_be_in_viewport()
     shot(page, "failed-1-notification")
     toast.get_by_role("button", name="Open output").click()
