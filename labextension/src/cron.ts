@@ -55,16 +55,6 @@ const MONTH_NAMES = [
 ];
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-const MACROS: { [name: string]: string } = {
-  '@yearly': '0 0 1 1 *',
-  '@annually': '0 0 1 1 *',
-  '@monthly': '0 0 1 * *',
-  '@weekly': '0 0 * * 0',
-  '@daily': '0 0 * * *',
-  '@midnight': '0 0 * * *',
-  '@hourly': '0 * * * *'
-};
-
 interface IFieldSpec {
   name: string;
   min: number;
@@ -157,24 +147,24 @@ function parseField(text: string, spec: IFieldSpec): Set<number> {
 
 /**
  * Parse a five-field cron expression (minute hour day-of-month month
- * day-of-week), with lists, ranges, steps, month and day names and the
- * `@daily`-style macros.
+ * day-of-week), with lists, ranges, steps and month and day names.
+ * croniter's extensions (`L`, `W`, `#`) are not understood here; see
+ * `usesCronExtensions`.
  *
  * @param expression The cron expression
  * @returns The parsed schedule
  * @throws CronError with a message a person can act on
  */
 export function parseCron(expression: string): ICronSchedule {
-  let text = expression.trim().replace(/\s+/g, ' ');
+  const text = expression.trim().replace(/\s+/g, ' ');
   if (text === '') {
     throw new CronError('Enter a cron expression, e.g. "0 6 * * 1".');
   }
   if (text.startsWith('@')) {
-    const macro = MACROS[text.toLowerCase()];
-    if (!macro) {
-      throw new CronError(`Unknown cron macro "${text}".`);
-    }
-    text = macro;
+    // The server (croniter through atmo_lab) takes five fields only.
+    throw new CronError(
+      `Write "${text}" as five fields, e.g. "0 0 * * *" for @daily.`
+    );
   }
   const parts = text.split(' ');
   if (parts.length !== 5) {
@@ -195,6 +185,18 @@ export function parseCron(expression: string): ICronSchedule {
     anyDayOfWeek: parts[4] === '*' || parts[4] === '?',
     hourWildcard: parts[1].startsWith('*')
   };
+}
+
+/**
+ * Whether `expression` uses croniter extensions this helper does not read
+ * (`L` last day, `W` weekday, `#` n-th weekday): the server decides then.
+ */
+export function usesCronExtensions(expression: string): boolean {
+  return /[LW#]/i.test(
+    expression
+      .replace(/\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\b/gi, '')
+      .replace(/\b(sun|mon|tue|wed|thu|fri|sat)\b/gi, '')
+  );
 }
 
 /**

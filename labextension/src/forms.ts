@@ -21,7 +21,12 @@ import {
   ObjectId,
   ResultVisibility
 } from './api';
-import { isValidTimeZone, nextRuns, parseCron } from './cron';
+import {
+  isValidTimeZone,
+  nextRuns,
+  parseCron,
+  usesCronExtensions
+} from './cron';
 import { valueFromInput } from './params';
 
 /**
@@ -475,7 +480,10 @@ export function validateSchedule(
     try {
       parseCron(values.schedule);
     } catch (error) {
-      errors.schedule = (error as Error).message;
+      // L, W and # are croniter's: let the server judge those.
+      if (!usesCronExtensions(values.schedule)) {
+        errors.schedule = (error as Error).message;
+      }
     }
     if (!isValidTimeZone(values.timezone.trim())) {
       errors.timezone = 'Use an IANA time zone such as Europe/Berlin or UTC.';
@@ -696,6 +704,9 @@ export function previewRuns(
       problem: runs.length === 0 ? 'This schedule never runs.' : ''
     };
   } catch (error) {
-    return { zone, runs: [], problem: (error as Error).message };
+    const problem = usesCronExtensions(values.schedule)
+      ? 'No preview for L, W or # (the server checks them).'
+      : (error as Error).message;
+    return { zone, runs: [], problem };
   }
 }

@@ -460,6 +460,12 @@ describe('previewRuns', () => {
         now
       ).problem
     ).toContain('Unknown time zone');
+    expect(
+      previewRuns(
+        { ...base(), kind: 'cron', schedule: '0 0 L * *', timezone: 'UTC' },
+        now
+      ).problem
+    ).toBe('No preview for L, W or # (the server checks them).');
   });
 
   it('previews intervals from now', () => {
