@@ -290,3 +290,8 @@ def test_schedule_from_the_file_browser_and_the_palette(page: Any, lab: Lab) -> 
     expect(sidebar.get_by_role("tab", name="Jobs")).to_be_focused()
     expect(sidebar.get_by_role("tab", name="Jobs")).to_have_attribute("aria-selected", "true")
     expect(sidebar.get_by_role("tabpanel")).to_contain_text("Schedule a notebook")
+
+    # The layout restorer brings the sidebar back after a reload.
+    page.wait_for_timeout(1500)  # the workspace is saved shortly after a layout change
+    page.reload()
+    expect(page.locator("#atmo-lab-sidebar")).to_be_visible()
