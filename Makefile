@@ -34,3 +34,11 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) labextension/node_modules labextension/lib atmo_lab/labextension
+
+.PHONY: bench bench-smoke
+
+bench: $(STAMP) ## benchmarks at full size: prints one table, writes bench/RESULTS.md (never fails on a slow figure)
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m bench
+
+bench-smoke: $(STAMP) ## benchmarks at small sizes (CI, < 2 min): exits non-zero only when one crashes
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m bench --smoke
