@@ -11,9 +11,16 @@ import { AtmoModel } from './model';
 import {
   NotificationAction,
   NotificationTracker,
-  notificationView
+  notificationView,
+  splitToasts
 } from './state';
 import { errorMessage } from './utils';
+
+/**
+ * At most this many notifications of one poll pop up as toasts; older ones
+ * go to the notification center only.
+ */
+const MAX_TOASTS = 3;
 
 /**
  * What a notification action may ask the application to do.
@@ -73,15 +80,23 @@ export class NotificationBridge {
   }
 
   private _onFetched(_: AtmoModel, unread: INotification[]): void {
-    for (const item of this._tracker.takeNew(unread)) {
-      this._show(item);
+    const { toasts, quiet } = splitToasts(
+      this._tracker.takeNew(unread),
+      MAX_TOASTS
+    );
+    for (const item of quiet) {
+      this._show(item, false);
+    }
+    for (const item of toasts) {
+      this._show(item, true);
     }
   }
 
-  private _show(item: INotification): void {
+  private _show(item: INotification, toast: boolean): void {
     const view = notificationView(item, runId => this._model.jobOfRun(runId));
     Notification.emit(view.message, view.type, {
-      autoClose: false,
+      // 0: kept in the notification center (the bell) without a toast.
+      autoClose: toast ? false : 0,
       actions: view.actions.map(action => ({
         label: action.label,
         caption: item.body,

@@ -95,6 +95,19 @@ export class NotificationTracker {
 }
 
 /**
+ * Split new notifications (oldest first) into the newest `max`, shown as
+ * toasts, and the older rest, which only go to JupyterLab's notification
+ * center (the bell), so that a backlog never floods the screen.
+ */
+export function splitToasts<T>(
+  fresh: ReadonlyArray<T>,
+  max: number
+): { toasts: T[]; quiet: T[] } {
+  const cut = Math.max(0, fresh.length - max);
+  return { quiet: fresh.slice(0, cut), toasts: fresh.slice(cut) };
+}
+
+/**
  * What the toast of a notification offers.
  */
 export type NotificationAction =

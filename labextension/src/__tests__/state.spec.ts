@@ -6,6 +6,7 @@ import {
   NotificationTracker,
   notificationView,
   reconcile,
+  splitToasts,
   upsert,
   without
 } from '../state';
@@ -113,5 +114,16 @@ describe('notificationView', () => {
     expect(
       notificationView(note(6, 'job_expired', { type: 'job', id: 2 })).actions
     ).toEqual([{ kind: 'show-job', label: 'Show job', jobId: 2 }]);
+  });
+});
+
+describe('splitToasts', () => {
+  it('pops up the newest few and keeps the rest quiet', () => {
+    expect(splitToasts([1, 2, 3, 4, 5], 3)).toEqual({
+      quiet: [1, 2],
+      toasts: [3, 4, 5]
+    });
+    expect(splitToasts([1], 3)).toEqual({ quiet: [], toasts: [1] });
+    expect(splitToasts([], 3)).toEqual({ quiet: [], toasts: [] });
   });
 });
