@@ -54,6 +54,10 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         """Start the embedded huey consumer once the server's loop runs."""
         if self.core is not None and self.core.settings.embedded_worker:
             self.core.worker.start(workers=self.core.settings.worker_threads)
+            from .jobs.local import reconcile_runs  # runs a killed server left: settle them now
+
+            assert self._executor is not None
+            self._executor.submit(reconcile_runs, self.core)
 
     async def stop_extension(self) -> None:
         if self._executor is not None:

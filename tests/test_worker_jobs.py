@@ -153,8 +153,8 @@ async def test_tick_lists_every_task(aws, core):
     new_job(core)
     reports = dict(run_periodic_once(core))
     assert list(reports) == [
-        "sync_emr", "terminate_expired_clusters", "send_expiry_warnings", "run_due_jobs",
-        "enforce_job_timeouts", "expire_lapsed_jobs", "send_notifications",
+        "sync_emr", "terminate_expired_clusters", "send_expiry_warnings", "reconcile_local_runs",
+        "run_due_jobs", "enforce_job_timeouts", "expire_lapsed_jobs", "send_notifications",
     ]  # fmt: skip
     assert len(reports["run_due_jobs"]["started"]) == 1
 

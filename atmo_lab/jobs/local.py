@@ -10,6 +10,13 @@ an EMR run does. The supervising thread
   out by the worker) — it looks every second, so this works from any process or machine,
 - ships the child's output to ``s3://<data bucket>/<identifier>/logs/<identifier>.<stamp>.log``,
 - records the outcome: ``TERMINATED``, or ``TERMINATED_WITH_ERRORS`` with the failing cell.
+
+The supervisor holds a lease on the run in the store (renewed while it waits), and the run's
+files live in a temporary folder named after the run's marker. When the supervising process
+dies (a SIGKILLed Jupyter server, say), :func:`reconcile_runs` — at server start and every
+minute — takes the lease over and adopts the child if it still runs on this host, records
+the outcome a finished child left in its folder, or ends the run ("the server stopped while
+the run executed"). A run is never left RUNNING for ever.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,6 +46,7 @@ from ..core import Core
 from ..errors import AwsFailure
 from ..store import rowcount, utcnow
 from ..validation import iso
+from ..worker import leases
 from . import rules
 from .models import Job, JobRun
 from .records import finish_run
@@ -52,11 +61,18 @@ MAX_LOG_BYTES = 10 * 1024 * 1024
 MAX_CONCURRENT_RUNS = max(2, os.cpu_count() or 2)
 DEFER_SECONDS = 5.0
 TASK_NAME = "execute_local_run"
+# The supervisor's lease on a run: renewed every LEASE_RENEW_SECONDS, so a supervisor on
+# another host that died is noticed within LEASE_TTL (on this host: at once).
+LEASE_TTL = dt.timedelta(minutes=10)
+LEASE_RENEW_SECONDS = 60.0
+SERVER_STOPPED = "The server stopped while the run executed."
 
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
 
 _processes: dict[tuple[str, int], subprocess.Popen[bytes]] = {}
 _processes_lock = threading.Lock()
+# Runs a thread of this process supervises (or is about to), by (store URL, run id).
+_supervising: set[tuple[str, int]] = set()
 
 
 @dataclass(frozen=True)
@@ -190,12 +206,54 @@ def execute(core: Core, run_id: int) -> dict[str, Any]:
         raise
 
 
+def lease_name(run_id: int) -> str:
+    return f"local-run:{run_id}"
+
+
+def _take_supervision(core: Core, run_id: int) -> bool:
+    """Become the run's only supervisor (in this process, and by its lease in the store);
+    False when another thread or a live worker supervises it already."""
+    key = (core.store.url, run_id)
+    with _processes_lock:
+        if key in _supervising:
+            return False
+        _supervising.add(key)
+    try:
+        if leases.acquire(core, lease_name(run_id), LEASE_TTL):
+            return True
+    except Exception:
+        with _processes_lock:
+            _supervising.discard(key)
+        raise
+    with _processes_lock:
+        _supervising.discard(key)
+    return False
+
+
+def _drop_supervision(core: Core, run_id: int) -> None:
+    try:
+        leases.release(core, lease_name(run_id))
+    finally:
+        with _processes_lock:
+            _supervising.discard((core.store.url, run_id))
+
+
 def _execute(core: Core, spec: LocalRun) -> dict[str, Any]:
+    if not _take_supervision(core, spec.run_id):
+        return {"run": spec.run_id, "skipped": "supervised by another worker"}
+    try:
+        return _execute_supervised(core, spec)
+    finally:
+        _drop_supervision(core, spec.run_id)
+
+
+def _execute_supervised(core: Core, spec: LocalRun) -> dict[str, Any]:
     started = utcnow()
     if not _claim_start(core, spec.run_id, started):
         return {"run": spec.run_id, "skipped": "already started by another worker"}
     key = output_key(spec.identifier, spec.notebook_name)
-    with tempfile.TemporaryDirectory(prefix="atmo-lab-run-") as tmp:
+    # Named after the marker: after a crash, reconcile_runs() finds the result and the log.
+    with tempfile.TemporaryDirectory(prefix=f"{spec.marker}-") as tmp:
         folder = Path(tmp)
         params_path, result_path = folder / "parameters.json", folder / "result.json"
         log_path, work = folder / "run.log", folder / "work"
@@ -269,12 +327,15 @@ def _mark_started(core: Core, run_id: int, pid: int, started: dt.datetime) -> bo
 
 
 def _supervise(
-    core: Core, spec: LocalRun, process: subprocess.Popen[bytes], stop: str | None
+    core: Core, spec: LocalRun, process: Any, stop: str | None, elapsed: float = 0.0
 ) -> str | None:
-    """Wait for the child; stop it on timeout or cancellation. Why it was stopped, if it was."""
+    """Wait for the child (a Popen, or an adopted :class:`_Orphan`); stop it on timeout or
+    cancellation; keep the run's lease. Why it was stopped, if it was. `elapsed`: seconds the
+    run has been executing already."""
     clock = time.monotonic
-    deadline = clock() + rules.timeout_seconds(spec.timeout_hours)
+    deadline = clock() + rules.timeout_seconds(spec.timeout_hours) - elapsed
     next_check = clock() + CHECK_STORE_SECONDS
+    next_renew = clock() + LEASE_RENEW_SECONDS
     stopped_at = clock()
     if stop is not None:
         _signal_group(process.pid, signal.SIGTERM)
@@ -295,6 +356,10 @@ def _supervise(
                 next_check = now + CHECK_STORE_SECONDS
                 if not _still_active(core, spec.run_id):
                     stop = "cancelled"
+            if now >= next_renew:
+                next_renew = now + LEASE_RENEW_SECONDS
+                if not leases.acquire(core, lease_name(spec.run_id), LEASE_TTL):
+                    log.warning("The lease on local run %s was taken over", spec.run_id)
             if stop is not None:
                 log.info("Stopping local run %s (%s)", spec.run_id, stop)
                 _signal_group(process.pid, signal.SIGTERM)
@@ -411,6 +476,124 @@ def _record_outcome(
         output_key=key, notify_kind="run_failed",
     )  # fmt: skip
     return report | {"status": emr.TERMINATED_WITH_ERRORS, "reason": reason}
+
+
+# --- after a crash: runs whose supervisor is gone ----------------------------------------------
+
+
+class _Orphan:
+    """A run's child whose supervisor died: not our child, so waited for by its marker."""
+
+    returncode: int | None = None
+
+    def __init__(self, pid: int, marker: str) -> None:
+        self.pid = pid
+        self.marker = marker
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while _runs_marker(self.pid, self.marker):
+            if time.monotonic() >= deadline:
+                raise subprocess.TimeoutExpired(self.marker, timeout)
+            time.sleep(min(0.05, timeout))
+
+
+def _run_folder(marker: str) -> Path | None:
+    """The run's temporary folder on this host (left behind when its supervisor died)."""
+    folders = sorted(Path(tempfile.gettempdir()).glob(f"{marker}-*"))
+    return folders[0] if folders else None
+
+
+def reconcile_runs(core: Core) -> dict[str, list[int]]:
+    """Settle the local runs whose supervising process is gone (none of this process's, and
+    no live worker holds the run's lease): a child still running on this host is adopted
+    (supervised from here to its end); a child that finished left its result in the run's
+    folder, which is recorded; otherwise the run ends TERMINATED_WITH_ERRORS with
+    :data:`SERVER_STOPPED`. Returns the run ids by what happened."""
+    with core.store.reader() as session:
+        rows = list(
+            session.execute(
+                select(JobRun.id, JobRun.pid, JobRun.started_at).where(
+                    JobRun.executor == rules.EXECUTOR_LOCAL,
+                    JobRun.status.in_(emr.ACTIVE_STATES),
+                    JobRun.started_at.is_not(None),
+                )
+            )
+        )
+    report: dict[str, list[int]] = {"adopted": [], "finished": [], "failed": []}
+    for run_id, pid, started in rows:
+        if started is None:
+            continue
+        try:
+            outcome = _reconcile(core, run_id, pid, started)
+        except Exception:
+            log.exception("Could not reconcile local run %s", run_id)
+            continue
+        if outcome is not None:
+            report[outcome].append(run_id)
+    return report
+
+
+def _reconcile(core: Core, run_id: int, pid: int | None, started: dt.datetime) -> str | None:
+    if not _take_supervision(core, run_id):
+        return None  # a live supervisor has it
+    handed_over = False
+    try:
+        spec = _load(core, run_id)
+        if spec is None:
+            return None
+        folder = _run_folder(spec.marker)
+        if pid and _runs_marker(pid, spec.marker):
+            log.warning("Adopting local run %s (pid %s): its supervisor is gone", run_id, pid)
+            thread = threading.Thread(
+                target=_adopt, args=(core, spec, pid, folder, started),
+                name=f"atmo-lab-run-{run_id}", daemon=True,
+            )  # fmt: skip
+            thread.start()
+            handed_over = True  # the adopting thread lets go of the run when it ends
+            return "adopted"
+        return _settle(core, spec, folder, started, None)
+    finally:
+        if not handed_over:
+            _drop_supervision(core, run_id)
+
+
+def _adopt(core: Core, spec: LocalRun, pid: int, folder: Path | None, started: dt.datetime) -> None:
+    """Supervise a child left by a dead supervisor to its end, then record the outcome."""
+    try:
+        elapsed = (utcnow() - started).total_seconds()
+        stop = _supervise(core, spec, _Orphan(pid, spec.marker), None, elapsed=elapsed)
+        _settle(core, spec, folder, started, stop)
+    except Exception:
+        log.exception("Adopted local run %s ended with an error", spec.run_id)
+    finally:
+        _drop_supervision(core, spec.run_id)
+
+
+def _settle(
+    core: Core, spec: LocalRun, folder: Path | None, started: dt.datetime, stop: str | None
+) -> str:
+    """Record the outcome of a run whose child has ended (its result, if it left one)."""
+    result = _read_result(folder / "result.json") if folder else {}
+    finished = utcnow()
+    code = 0 if result.get("ok") else None
+    if folder is not None:
+        _ship_log(core, spec, folder / "run.log", started, finished, code, stop)
+    key = output_key(spec.identifier, spec.notebook_name)
+    stored = _output_written(core, spec.data_bucket, key, started)
+    try:
+        if result or stop is not None:
+            report = _record_outcome(core, spec, stop, result, code, key if stored else None)
+            return "finished" if report.get("status") == emr.TERMINATED else "failed"
+        finish_run(
+            core, spec.run_id, emr.TERMINATED_WITH_ERRORS,
+            SERVER_STOPPED + " The run was stopped; run it again.",
+            output_key=key if stored else None, notify_kind="run_failed",
+        )  # fmt: skip
+        return "failed"
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- stopping from elsewhere --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 from ..core import Core
 from ..store import utcnow
 from ..worker.registry import periodic, task
+from . import local
 from .records import active_run_id
 from .runs import (
     claim_due_jobs,
@@ -60,6 +61,12 @@ def start_occurrence(core: Core, job_id: int, occurrence: dt.datetime, attempt: 
 def retry_overlapping_occurrence(core: Core, job_id: int, occurrence: str, attempt: int) -> str:
     """Re-check an occurrence that found the previous run still active."""
     return start_occurrence(core, job_id, dt.datetime.fromisoformat(occurrence), attempt)
+
+
+@periodic("reconcile_local_runs", minutes=1)
+def reconcile_local_runs(core: Core) -> dict[str, list[int]]:
+    """Settle local runs whose supervising process died (also run when the server starts)."""
+    return local.reconcile_runs(core)
 
 
 @periodic("run_due_jobs", minutes=1, max_retries=3)
