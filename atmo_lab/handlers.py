@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any, TypeVar
@@ -23,6 +24,10 @@ T = TypeVar("T")
 
 API_PREFIX = "atmo-lab/api"
 ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
+# Ids are 32-bit integer columns: a larger number names no object (and must not reach SQL).
+MAX_OBJECT_ID = 2**31 - 1
+# A ``\uD800``-``\uDFFF`` escape: JSON allows lone surrogates, which no store can hold.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class ApiError(web.HTTPError):
@@ -68,17 +73,34 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         except AtmoError as exc:
             raise ApiError(exc.status, exc.message, exc.errors) from exc
 
+    def query(self, name: str, default: str | None = None) -> str | None:
+        """A query parameter as sent (tornado's ``get_argument`` strips it, and turns control
+        characters into spaces, so ``?limit=%13`` would read as no limit at all)."""
+        return self.get_argument(name, default, strip=False)
+
     def json_body(self) -> Any:
         """The parsed JSON body (400 naming ``body`` when it isn't JSON)."""
         raw = self.request.body
         if not raw:
             return {}
         try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise ApiError(
                 400, "The body is not valid JSON.", {"body": "Send valid JSON."}
             ) from None
+        if _SURROGATE_ESCAPE.search(raw):
+            try:  # escaped surrogate pairs are fine; a lone one can't be stored or sent on
+                json.dumps(data, ensure_ascii=False).encode("utf-8")
+            except (UnicodeEncodeError, RecursionError):
+                raise ApiError(
+                    400,
+                    "The body contains text that is not valid Unicode.",
+                    {
+                        "body": "Send valid Unicode text (a \\uD800-\\uDFFF escape on its own isn't)."
+                    },
+                ) from None
+        return data
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -88,7 +110,18 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
     def reply_page(self, name: str, page: Page) -> None:
         self.reply({name: page.items, "next_cursor": page.next_cursor})
 
+    def allowed_methods(self) -> list[str]:
+        """The HTTP methods this route implements (the ``Allow`` header of a 405)."""
+        return [
+            method
+            for method in self.SUPPORTED_METHODS
+            if getattr(type(self), method.lower(), None)
+            is not getattr(web.RequestHandler, method.lower(), None)
+        ]
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        if status_code == 405:  # RFC 9110 §15.5.6: a 405 lists the methods that are allowed
+            self.set_header("Allow", ", ".join(self.allowed_methods()))
         exc = kwargs.get("exc_info", (None, None, None))[1]
         errors: dict[str, str] = {}
         if isinstance(exc, ApiError):
@@ -104,18 +137,18 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
 
 def object_id(value: str) -> int:
     """A numeric id from the URL; anything else is an object that does not exist."""
-    if not value.isdigit():
-        raise ApiError(404, f"No object {value!r}.")
+    if not (value.isascii() and value.isdigit()) or len(value) > 10 or int(value) > MAX_OBJECT_ID:
+        raise ApiError(404, f"No object {value[:100]!r}.")
     return int(value)
 
 
 def query_flag(handler: AtmoHandler, name: str) -> bool | None:
-    value = handler.get_argument(name, None)
+    value = handler.query(name)
     if value is None or value == "":
         return None
-    if value.lower() in ("true", "1", "yes"):
+    if value == "true":
         return True
-    if value.lower() in ("false", "0", "no"):
+    if value == "false":
         return False
     raise ApiError(400, f"{name} must be true or false.", {name: "Use true or false."})
 

@@ -29,10 +29,10 @@ class ClustersHandler(AtmoHandler):
             service.list_clusters,
             self.core,
             self.caller(),
-            status=self.get_argument("status", "active"),
-            owner=self.get_argument("owner", None),
-            limit=self.get_argument("limit", None),
-            cursor=self.get_argument("cursor", None),
+            status=self.query("status", "active"),
+            owner=self.query("owner", None),
+            limit=self.query("limit", None),
+            cursor=self.query("cursor", None),
         )
         self.reply_page("clusters", page)
 

@@ -69,9 +69,9 @@ class JobsHandler(JobsBaseHandler):
             service.list_jobs,
             self.core,
             self.caller(),
-            owner=self.get_argument("owner", None),
-            limit=self.get_argument("limit", None),
-            cursor=self.get_argument("cursor", None),
+            owner=self.query("owner", None),
+            limit=self.query("limit", None),
+            cursor=self.query("cursor", None),
         )
         self.reply_page("jobs", page)
 
@@ -90,7 +90,7 @@ class IdentifierAvailableHandler(JobsBaseHandler):
     @authorized
     async def get(self) -> None:
         result = await self.run(
-            service.identifier_availability, self.core, self.get_argument("identifier", "")
+            service.identifier_availability, self.core, self.query("identifier", "")
         )
         self.reply(result)
 
@@ -130,8 +130,8 @@ class JobRunsHandler(JobsBaseHandler):
             self.core,
             self.caller(),
             object_id(job_id),
-            limit=self.get_argument("limit", None),
-            cursor=self.get_argument("cursor", None),
+            limit=self.query("limit", None),
+            cursor=self.query("cursor", None),
         )
         self.reply_page("runs", page)
 

@@ -20,8 +20,8 @@ class NotificationsHandler(AtmoHandler):
             self.core,
             self.caller(),
             unread=query_flag(self, "unread"),
-            limit=self.get_argument("limit", None),
-            cursor=self.get_argument("cursor", None),
+            limit=self.query("limit", None),
+            cursor=self.query("cursor", None),
         )
         self.reply_page("notifications", page)
 
