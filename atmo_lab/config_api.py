@@ -55,7 +55,7 @@ class OpenApiHandler(AtmoHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        self.reply(openapi_document(self.base_url))
+        self.reply(openapi_document(self.base_url, self.core.settings))
 
 
 handlers = [(route("config"), ConfigHandler), (route("openapi.json"), OpenApiHandler)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
+from .settings import AtmoLabConfig, Settings
 
 API_BASE = "/atmo-lab/api"
 STATES = [
@@ -13,6 +14,11 @@ STATES = [
 ]  # fmt: skip
 RUN_STATES = [*STATES, "MISSED"]
 IDENTIFIER = {"type": "string", "pattern": "^[a-z0-9-]{1,100}$"}
+# Without settings: the defaults of c.AtmoLabApp.max_cluster_size and max_cluster_lifetime.
+DEFAULT_LIMITS: tuple[int, ...] = tuple(
+    AtmoLabConfig.class_traits()[name].default_value
+    for name in ("max_cluster_size", "max_cluster_lifetime")
+)
 
 
 def _string(**extra: Any) -> dict[str, Any]:
@@ -45,228 +51,278 @@ def _all_required(properties: dict[str, Any]) -> dict[str, Any]:
     return _object(list(properties), properties)
 
 
+EXAMPLE_KEY = (
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHbTJ0hwkPsaqeRH7wM2z8Cb+e3uXkhwbWMPzVuNuAvC me@laptop"
+)
+EXAMPLE_NOTEBOOK = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "cells": [
+        {"cell_type": "code", "id": "parameters", "metadata": {"tags": ["parameters"]},
+         "source": "days = 7", "outputs": [], "execution_count": None},
+        {"cell_type": "code", "id": "count", "metadata": {}, "source": "print(days * 24)",
+         "outputs": [], "execution_count": None},
+    ],
+}  # fmt: skip
 INTEGER = {"type": "integer"}
 BOOLEAN = {"type": "boolean"}
 
-SCHEMAS: dict[str, Any] = {
-    "Error": _object(
-        ["message", "errors"],
-        {"message": _string(), "errors": {"type": "object", "additionalProperties": _string()}},
-    ),
-    "Config": _all_required(
-        {
-            "user": _string(),
-            "is_maintainer": BOOLEAN,
-            "region": _string(),
-            "max_cluster_size": _nullable(INTEGER),
-            "max_cluster_lifetime": INTEGER,
-            "default_cluster_lifetime": INTEGER,
-            "job_executor": _string(enum=["emr", "local"]),
-            "job_intervals": {"type": "array", "items": INTEGER},
-            "aws_endpoint": _nullable(_string()),
-            "is_local_emulator": BOOLEAN,
-        }
-    ),
-    "Release": _all_required(
-        {
-            "version": _string(),
-            "changelog_url": _string(),
-            "help_text": _string(),
-            "is_experimental": BOOLEAN,
-            "is_deprecated": BOOLEAN,
-        }
-    ),
-    "Key": _all_required(
-        {
-            "id": INTEGER,
-            "title": _string(),
-            "prefix": _string(),
-            "fingerprint": _string(),
-            "fingerprint_sha256": _string(),
-            "created_at": _time(),
-        }
-    ),
-    "KeyInput": _object(["title", "key"], {"title": _string(), "key": _string()}),
-    "Cluster": _all_required(
-        {
-            "id": INTEGER,
-            "identifier": _string(),
-            "size": INTEGER,
-            "lifetime_hours": INTEGER,
-            "lifetime_extension_count": INTEGER,
-            "ssh_key_id": _nullable(INTEGER),
-            "emr_release": _string(),
-            "jobflow_id": _string(),
-            "status": _string(),
-            "status_reason": _string(),
-            "master_address": _string(),
-            "created_at": _time(),
-            "started_at": _time(True),
-            "ready_at": _time(True),
-            "finished_at": _time(True),
-            "expires_at": _time(),
-            "is_active": BOOLEAN,
-            "is_expiring_soon": BOOLEAN,
-            "owner": _string(),
-        }
-    ),
-    "ClusterInput": _object(
-        ["size", "ssh_key_id"],
-        {
-            "identifier": IDENTIFIER,
-            "size": INTEGER,
-            "lifetime_hours": INTEGER,
-            "ssh_key_id": INTEGER,
-            "emr_release": _string(),
-        },
-    ),
-    "Hours": _object(["hours"], {"hours": INTEGER}),
-    "Size": _object(["size"], {"size": INTEGER}),
-    "RunError": _nullable(
-        _object(
-            ["cell_index", "ename", "evalue"],
-            {"cell_index": _nullable(INTEGER), "ename": _string(), "evalue": _string()},
+
+def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
+    """Component schemas; `max_size` and `max_lifetime` are the installation's limits."""
+    size = {"type": "integer", "minimum": 1, "maximum": max_size,
+            "description": "nodes; maintainers may exceed the maximum (max_cluster_size)"}  # fmt: skip
+    hours = {"type": "integer", "minimum": 2, "maximum": max_lifetime}
+    return {
+        "Error": _object(
+            ["message", "errors"],
+            {"message": _string(), "errors": {"type": "object", "additionalProperties": _string()}},
+        ),
+        "Config": _all_required(
+            {
+                "user": _string(),
+                "is_maintainer": BOOLEAN,
+                "region": _string(),
+                "max_cluster_size": _nullable(INTEGER),
+                "max_cluster_lifetime": INTEGER,
+                "default_cluster_lifetime": INTEGER,
+                "job_executor": _string(enum=["emr", "local"]),
+                "job_intervals": {"type": "array", "items": INTEGER},
+                "aws_endpoint": _nullable(_string()),
+                "is_local_emulator": BOOLEAN,
+            }
+        ),
+        "Release": _all_required(
+            {
+                "version": _string(),
+                "changelog_url": _string(),
+                "help_text": _string(),
+                "is_experimental": BOOLEAN,
+                "is_deprecated": BOOLEAN,
+            }
+        ),
+        "Key": _all_required(
+            {
+                "id": INTEGER,
+                "title": _string(),
+                "prefix": _string(),
+                "fingerprint": _string(),
+                "fingerprint_sha256": _string(),
+                "created_at": _time(),
+            }
+        ),
+        "KeyInput": _object(
+            ["title", "key"],
+            {
+                "title": _string(minLength=1, maxLength=100, pattern=r"\S"),
+                "key": _string(
+                    minLength=1,
+                    maxLength=100_000,
+                    description="an OpenSSH public key line (ssh-rsa, ssh-dss, ecdsa-sha2-nistp"
+                    "256/384/521, ssh-ed25519); private keys are refused",
+                ),
+            },
         )
-    ),
-    "Run": _object(
-        [
-            "id",
-            "status",
-            "status_reason",
-            "jobflow_id",
-            "scheduled_at",
-            "started_at",
-            "ready_at",
-            "finished_at",
-            "output_notebook_key",
-            "error",
-        ],
-        {
-            "id": INTEGER,
-            "job_id": INTEGER,
-            "status": _string(),
-            "status_reason": _string(),
-            "jobflow_id": _nullable(_string()),
-            "executor": _string(),
-            "is_manual": BOOLEAN,
-            "is_active": BOOLEAN,
-            "scheduled_at": _time(True),
-            "started_at": _time(True),
-            "ready_at": _time(True),
-            "finished_at": _time(True),
-            "duration_seconds": _nullable({"type": "number"}),
-            "output_notebook_key": _nullable(_string()),
-            "error": _ref("RunError"),
-            "created_at": _time(),
+        | {"example": {"title": "laptop", "key": EXAMPLE_KEY}},
+        "Cluster": _all_required(
+            {
+                "id": INTEGER,
+                "identifier": _string(),
+                "size": INTEGER,
+                "lifetime_hours": INTEGER,
+                "lifetime_extension_count": INTEGER,
+                "ssh_key_id": _nullable(INTEGER),
+                "emr_release": _string(),
+                "jobflow_id": _string(),
+                "status": _string(),
+                "status_reason": _string(),
+                "master_address": _string(),
+                "created_at": _time(),
+                "started_at": _time(True),
+                "ready_at": _time(True),
+                "finished_at": _time(True),
+                "expires_at": _time(),
+                "is_active": BOOLEAN,
+                "is_expiring_soon": BOOLEAN,
+                "owner": _string(),
+            }
+        ),
+        "ClusterInput": _object(
+            ["size", "ssh_key_id"],
+            {
+                "identifier": _nullable(
+                    _string(pattern="^[a-z0-9-]{0,100}$", description="empty: a generated name")
+                ),
+                "size": size,
+                "lifetime_hours": hours,
+                "ssh_key_id": {**INTEGER, "description": "one of the caller's keys"},
+                "emr_release": _nullable(
+                    _string(description="an active release (GET /releases); null: the default")
+                ),
+            },
+        ),
+        "Hours": _object(["hours"], {"hours": hours}),
+        "Size": _object(
+            ["size"],
+            {"size": {**size, "minimum": 2, "description": "core nodes (clusters of size 2+)"}},
+        ),
+        "RunError": _nullable(
+            _object(
+                ["cell_index", "ename", "evalue"],
+                {"cell_index": _nullable(INTEGER), "ename": _string(), "evalue": _string()},
+            )
+        ),
+        "Run": _object(
+            [
+                "id",
+                "status",
+                "status_reason",
+                "jobflow_id",
+                "scheduled_at",
+                "started_at",
+                "ready_at",
+                "finished_at",
+                "output_notebook_key",
+                "error",
+            ],
+            {
+                "id": INTEGER,
+                "job_id": INTEGER,
+                "status": _string(),
+                "status_reason": _string(),
+                "jobflow_id": _nullable(_string()),
+                "executor": _string(),
+                "is_manual": BOOLEAN,
+                "is_active": BOOLEAN,
+                "scheduled_at": _time(True),
+                "started_at": _time(True),
+                "ready_at": _time(True),
+                "finished_at": _time(True),
+                "duration_seconds": _nullable({"type": "number"}),
+                "output_notebook_key": _nullable(_string()),
+                "error": _ref("RunError"),
+                "created_at": _time(),
+            },
+        ),
+        "Job": _object(
+            [
+                "id",
+                "identifier",
+                "description",
+                "notebook_name",
+                "notebook_s3_key",
+                "result_visibility",
+                "size",
+                "interval_in_hours",
+                "schedule",
+                "timezone",
+                "job_timeout_hours",
+                "start_date",
+                "end_date",
+                "expired_date",
+                "is_enabled",
+                "emr_release",
+                "parameters",
+                "executor",
+                "next_run_at",
+                "latest_run",
+                "owner",
+                "created_at",
+            ],
+            {
+                "id": INTEGER,
+                "identifier": _string(),
+                "description": _string(),
+                "notebook_name": _string(),
+                "notebook_s3_key": _string(),
+                "result_visibility": _string(enum=["private", "public"]),
+                "size": INTEGER,
+                "interval_in_hours": _nullable(INTEGER),
+                "schedule": _nullable(_string()),
+                "timezone": _string(),
+                "job_timeout_hours": INTEGER,
+                "start_date": _time(),
+                "end_date": _time(True),
+                "expired_date": _time(True),
+                "is_enabled": BOOLEAN,
+                "emr_release": _string(),
+                "parameters": {"type": "object"},
+                "executor": _string(enum=["emr", "local"]),
+                "next_run_at": _time(True),
+                "latest_run": _nullable(_ref("Run")),
+                "owner": _string(),
+                "created_at": _time(),
+                "modified_at": _time(),
+            },
+        ),
+        "JobInput": {
+            "type": "object",
+            "properties": {
+                "identifier": IDENTIFIER,
+                "description": _string(minLength=1, maxLength=10_000, pattern=r"\S"),
+                "notebook_path": _nullable(
+                    _string(description="a notebook in the Jupyter server's files")
+                ),
+                "notebook": _nullable({"type": "object", "description": "an nbformat 4 notebook"}),
+                "notebook_name": _nullable(_string(pattern=r"\.ipynb$")),
+                "result_visibility": _nullable(_string(enum=["private", "public", None])),
+                "size": size,
+                "interval_in_hours": _nullable({"type": "integer", "enum": [24, 168, 720, None]}),
+                "schedule": _nullable(_string(description="a five-field cron expression")),
+                "timezone": _nullable(_string(description="an IANA time zone (default UTC)")),
+                "job_timeout_hours": {"type": "integer", "minimum": 1, "maximum": 24},
+                "start_date": _nullable(_time()),
+                "end_date": _nullable(_time()),
+                "is_enabled": BOOLEAN,
+                "emr_release": _nullable(_string()),
+                "parameters": _nullable({"type": "object"}),
+                "executor": _nullable(_string(enum=["emr", "local", None])),
+            },
+            "example": {
+                "identifier": "daily-report",
+                "description": "Counts yesterday's events",
+                "notebook_name": "report.ipynb",
+                "notebook": EXAMPLE_NOTEBOOK,
+                "schedule": "0 6 * * *",
+                "timezone": "Europe/Berlin",
+                "parameters": {"days": 1},
+            },
         },
-    ),
-    "Job": _object(
-        [
-            "id",
-            "identifier",
-            "description",
-            "notebook_name",
-            "notebook_s3_key",
-            "result_visibility",
-            "size",
-            "interval_in_hours",
-            "schedule",
-            "timezone",
-            "job_timeout_hours",
-            "start_date",
-            "end_date",
-            "expired_date",
-            "is_enabled",
-            "emr_release",
-            "parameters",
-            "executor",
-            "next_run_at",
-            "latest_run",
-            "owner",
-            "created_at",
-        ],
-        {
-            "id": INTEGER,
-            "identifier": _string(),
-            "description": _string(),
-            "notebook_name": _string(),
-            "notebook_s3_key": _string(),
-            "result_visibility": _string(enum=["private", "public"]),
-            "size": INTEGER,
-            "interval_in_hours": _nullable(INTEGER),
-            "schedule": _nullable(_string()),
-            "timezone": _string(),
-            "job_timeout_hours": INTEGER,
-            "start_date": _time(),
-            "end_date": _time(True),
-            "expired_date": _time(True),
-            "is_enabled": BOOLEAN,
-            "emr_release": _string(),
-            "parameters": {"type": "object"},
-            "executor": _string(enum=["emr", "local"]),
-            "next_run_at": _time(True),
-            "latest_run": _nullable(_ref("Run")),
-            "owner": _string(),
-            "created_at": _time(),
-            "modified_at": _time(),
-        },
-    ),
-    "JobInput": {
-        "type": "object",
-        "properties": {
-            "identifier": IDENTIFIER,
-            "description": _string(),
-            "notebook_path": _string(),
-            "notebook": {"type": "object"},
-            "notebook_name": _string(),
-            "result_visibility": _string(enum=["private", "public"]),
-            "size": INTEGER,
-            "interval_in_hours": {"type": "integer", "enum": [24, 168, 720]},
-            "schedule": _string(),
-            "timezone": _string(),
-            "job_timeout_hours": INTEGER,
-            "start_date": _time(),
-            "end_date": _nullable(_time()),
-            "is_enabled": BOOLEAN,
-            "emr_release": _string(),
-            "parameters": {"type": "object"},
-            "executor": _string(enum=["emr", "local"]),
-        },
-    },
-    "Result": _all_required(
-        {"key": _string(), "size": INTEGER, "last_modified": _time(), "url": _string()}
-    ),
-    "Results": _all_required(
-        {
-            "data": {"type": "array", "items": _ref("Result")},
-            "logs": {"type": "array", "items": _ref("Result")},
-        }
-    ),
-    "IdentifierAvailability": _all_required(
-        {"identifier": _string(), "valid": BOOLEAN, "available": BOOLEAN}
-    ),
-    "Notification": _all_required(
-        {
-            "id": INTEGER,
-            "kind": _string(
-                enum=[
-                    "cluster_expiring",
-                    "cluster_expired",
-                    "run_failed",
-                    "run_timed_out",
-                    "job_expired",
-                ]
-            ),
-            "subject": _string(),
-            "body": _string(),
-            "created_at": _time(),
-            "read": BOOLEAN,
-            "object": _object(
-                ["type", "id"], {"type": _string(enum=["cluster", "job", "run"]), "id": INTEGER}
-            ),
-        }
-    ),
-}
+        "Result": _all_required(
+            {"key": _string(), "size": INTEGER, "last_modified": _time(), "url": _string()}
+        ),
+        "Results": _all_required(
+            {
+                "data": {"type": "array", "items": _ref("Result")},
+                "logs": {"type": "array", "items": _ref("Result")},
+            }
+        ),
+        "IdentifierAvailability": _all_required(
+            {"identifier": _string(), "valid": BOOLEAN, "available": BOOLEAN}
+        ),
+        "Notification": _all_required(
+            {
+                "id": INTEGER,
+                "kind": _string(
+                    enum=[
+                        "cluster_expiring",
+                        "cluster_expired",
+                        "run_failed",
+                        "run_timed_out",
+                        "job_expired",
+                    ]
+                ),
+                "subject": _string(),
+                "body": _string(),
+                "created_at": _time(),
+                "read": BOOLEAN,
+                "object": _object(
+                    ["type", "id"], {"type": _string(enum=["cluster", "job", "run"]), "id": INTEGER}
+                ),
+            }
+        ),
+    }
 
 
 def _list_of(name: str, item: str) -> dict[str, Any]:
@@ -286,10 +342,14 @@ def _error(description: str) -> dict[str, Any]:
 
 COMMON_ERRORS = {"403": _error("not authenticated, or not authorized")}
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+# Optional query parameters: an empty value (``?limit=``) is the same as leaving it out.
 PAGE = [
-    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
-]
+    {"name": "limit", "in": "query", "allowEmptyValue": True,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+    {"name": "cursor", "in": "query", "allowEmptyValue": True,
+     "schema": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+     "description": "next_cursor of the previous page"},
+]  # fmt: skip
 
 
 def _op(
@@ -299,11 +359,18 @@ def _op(
     body: str | None = None,
     params: list[dict[str, Any]] | None = None,
     content_type: str = "application/json",
+    links: tuple[str, ...] = (),
+    body_required: bool = True,
 ) -> dict[str, Any]:
     status, schema = ok
     success: dict[str, Any] = {"description": summary}
     if schema is not None:
         success["content"] = {content_type: {"schema": schema}}
+    if links:  # operations on the object this one returns (its "id")
+        success["links"] = {
+            name: {"operationId": name, "parameters": {"id": "$response.body#/id"}}
+            for name in links
+        }
     responses = {status: success, **COMMON_ERRORS}
     descriptions = {"400": "invalid input; errors names each field", "404": "no such object",
                     "409": "conflicts with the current state", "413": "too large",
@@ -312,17 +379,33 @@ def _op(
         responses[code] = _error(descriptions[code])
     operation: dict[str, Any] = {"summary": summary, "responses": responses}
     if body is not None:
-        operation["requestBody"] = {"required": True, **_json(_ref(body))}
+        operation["requestBody"] = {"required": body_required, **_json(_ref(body))}
     if params:
         operation["parameters"] = params
     return operation
 
 
+def operation_id(method: str, path: str) -> str:
+    """``get /keys/{id}/raw`` → ``get_keys_by_id_raw``."""
+    words = path.strip("/").replace("{id}", "by_id")
+    return f"{method}_{words}".replace("/", "_").replace("-", "_").replace(".", "_")
+
+
+KEY_OPS = ("get_keys_by_id", "get_keys_by_id_raw", "delete_keys_by_id")
+CLUSTER_OPS = ("get_clusters_by_id", "post_clusters_by_id_extend", "post_clusters_by_id_resize",
+               "post_clusters_by_id_terminate")  # fmt: skip
+JOB_OPS = ("get_jobs_by_id", "patch_jobs_by_id", "get_jobs_by_id_runs", "post_jobs_by_id_run",
+           "get_jobs_by_id_notebook", "get_jobs_by_id_results", "delete_jobs_by_id")  # fmt: skip
+
+
 def _paths() -> dict[str, Any]:
     status = {"name": "status", "in": "query",
               "schema": {"type": "string", "enum": ["active", "terminated", "failed", "all"]}}  # fmt: skip
-    owner = {"name": "owner", "in": "query", "schema": {"type": "string", "enum": ["all"]}}
-    unread = {"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}}  # fmt: skip
+    owner = {"name": "owner", "in": "query", "allowEmptyValue": True,
+             "schema": {"type": "string", "enum": ["all"]},
+             "description": "all: everyone's (maintainers); left out: the caller's"}  # fmt: skip
+    unread = {"name": "unread", "in": "query", "allowEmptyValue": True,
+              "schema": {"type": "string", "enum": ["true", "false"]}}  # fmt: skip
     identifier = {"name": "identifier", "in": "query", "schema": {"type": "string"}}
     text = {"type": "string"}
     return {
@@ -333,7 +416,8 @@ def _paths() -> dict[str, Any]:
         "/keys": {
             "get": _op("The caller's SSH keys, newest first", ("200", _object(
                 ["keys"], {"keys": {"type": "array", "items": _ref("Key")}}))),
-            "post": _op("Add an SSH public key", ("201", _ref("Key")), ("400", "409"), "KeyInput"),
+            "post": _op("Add an SSH public key", ("201", _ref("Key")), ("400", "409"), "KeyInput",
+                        links=KEY_OPS),
         },
         "/keys/{id}": {
             "parameters": [ID],
@@ -346,7 +430,7 @@ def _paths() -> dict[str, Any]:
             "get": _op("Clusters, newest first", ("200", _list_of("clusters", "Cluster")), ("400",),
                        params=[status, owner, *PAGE]),
             "post": _op("Launch a cluster", ("201", _ref("Cluster")), ("400", "409", "502"),
-                        "ClusterInput"),
+                        "ClusterInput", links=CLUSTER_OPS),
         },
         "/clusters/new-identifier": {"get": _op("A free generated identifier", ("200", _object(
             ["identifier"], {"identifier": _string()})))},
@@ -363,7 +447,7 @@ def _paths() -> dict[str, Any]:
             "get": _op("Scheduled jobs", ("200", _list_of("jobs", "Job")), ("400",),
                        params=[owner, *PAGE]),
             "post": _op("Schedule a notebook", ("201", _ref("Job")),
-                        ("400", "409", "413", "502"), "JobInput"),
+                        ("400", "409", "413", "502"), "JobInput", links=JOB_OPS),
         },
         "/jobs/identifier-available": {"get": _op(
             "Is a job identifier valid and free?", ("200", _ref("IdentifierAvailability")),
@@ -371,15 +455,16 @@ def _paths() -> dict[str, Any]:
         "/jobs/{id}": {
             "parameters": [ID],
             "get": _op("A job", ("200", _ref("Job")), ("404",)),
-            "patch": _op("Change a job", ("200", _ref("Job")), ("400", "404", "409", "413", "502"),
-                         "JobInput"),
+            "patch": _op("Change a job (only the fields sent; no body: no change)",
+                         ("200", _ref("Job")), ("400", "404", "409", "413", "502"), "JobInput",
+                         body_required=False),
             "delete": _op("Delete a job (results are kept)", ("204", None), ("404", "502")),
         },
         "/jobs/{id}/runs": {"parameters": [ID], "get": _op(
             "Run history, newest first", ("200", _list_of("runs", "Run")), ("400", "404"),
             params=PAGE)},
         "/jobs/{id}/run": {"parameters": [ID], "post": _op(
-            "Run now", ("202", _ref("Run")), ("404", "409", "502"))},
+            "Run now", ("202", _ref("Run")), ("404", "409", "502"), links=("get_runs_by_id",))},
         "/jobs/{id}/notebook": {"parameters": [ID], "get": _op(
             "The stored notebook", ("200", {"type": "object"}), ("404", "502"),
             content_type="application/x-ipynb+json")},
@@ -394,8 +479,16 @@ def _paths() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def openapi_document(base_url: str = "/") -> dict[str, Any]:
-    """The OpenAPI 3.0 document for a server at `base_url`."""
+def openapi_document(base_url: str = "/", settings: Settings | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.0 document for a server at `base_url` with these `settings`' limits."""
+    max_size, max_lifetime = (
+        (settings.max_cluster_size, settings.max_cluster_lifetime) if settings else DEFAULT_LIMITS
+    )
+    paths = _paths()
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method != "parameters":
+                operation["operationId"] = operation_id(method, path)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -405,9 +498,9 @@ def openapi_document(base_url: str = "/") -> dict[str, Any]:
         },
         "servers": [{"url": base_url.rstrip("/") + API_BASE}],
         "security": [{"token": []}],
-        "paths": _paths(),
+        "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": _schemas(max_size, max_lifetime),
             "securitySchemes": {
                 "token": {"type": "apiKey", "in": "header", "name": "Authorization"}
             },
