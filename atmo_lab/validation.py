@@ -11,6 +11,8 @@ from .errors import ValidationFailed
 
 IDENTIFIER_RE = re.compile(r"^[a-z0-9-]{1,100}$")
 IDENTIFIER_HELP = "Use 1 to 100 lowercase letters, digits and hyphens."
+# Dates a schedule can compute with (occurrences after 9999-12-31 don't exist in Python).
+MIN_YEAR, MAX_YEAR = 1970, 9000
 
 
 def require_object(body: object) -> Mapping[str, Any]:
@@ -54,13 +56,16 @@ def check_datetime(value: object, field: str) -> dt.datetime:
         text = text[:-1] + "+00:00"
     try:
         parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.astimezone(dt.timezone.utc)  # OverflowError at year 1 or 9999
+    except (ValueError, OverflowError):
         raise ValidationFailed(
             {field: "Enter a date and time in ISO 8601 (e.g. 2026-01-31T09:00:00Z)."}
         ) from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ValidationFailed({field: f"Use a date between the years {MIN_YEAR} and {MAX_YEAR}."})
+    return parsed
 
 
 def iso(value: dt.datetime | None) -> str | None:

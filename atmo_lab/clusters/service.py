@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 EXPIRY_WARNING_WINDOW = dt.timedelta(hours=1)
 MIN_LIFETIME_HOURS = 2
+MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
 
 
@@ -60,6 +61,13 @@ def cluster_to_dict(cluster: Cluster, now: dt.datetime | None = None) -> dict[st
 def size_limit(core: Core, caller: Caller) -> int | None:
     """The largest size the caller may ask for (None: no limit, for maintainers)."""
     return None if caller.is_maintainer else core.settings.max_cluster_size
+
+
+def size_bound(core: Core, caller: Caller) -> int:
+    """The largest size accepted: `size_limit`, and for maintainers a technical ceiling (a
+    typo such as 10**20 must not reach EMR, the store's integer columns or the emulator)."""
+    limit = size_limit(core, caller)
+    return MAX_NODES if limit is None else limit
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -144,7 +152,7 @@ def _validate_launch(core: Core, caller: Caller, body: Mapping[str, Any]) -> dic
         identifier = found.check(check_identifier, identifier)
     else:
         identifier = None
-    size = found.check(check_int, body.get("size"), "size", 1, size_limit(core, caller))
+    size = found.check(check_int, body.get("size"), "size", 1, size_bound(core, caller))
     lifetime = body.get("lifetime_hours", settings.default_cluster_lifetime)
     lifetime = found.check(
         check_int, lifetime, "lifetime_hours", MIN_LIFETIME_HOURS, settings.max_cluster_lifetime
@@ -318,7 +326,7 @@ def terminate_cluster(core: Core, caller: Caller, cluster_id: int) -> dict[str, 
 
 def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) -> dict[str, Any]:
     """Set the core instance group to ``size`` nodes."""
-    size = check_int(require_object(body).get("size"), "size", 1, size_limit(core, caller))
+    size = check_int(require_object(body).get("size"), "size", 1, size_bound(core, caller))
     with core.store.reader() as session:
         cluster = owned_cluster(session, caller, cluster_id)
         _require_active(cluster, "resized")

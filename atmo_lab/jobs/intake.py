@@ -22,6 +22,8 @@ SCHEDULE_FIELDS = ("interval_in_hours", "schedule", "timezone", "start_date", "e
 def check_description(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValidationFailed({"description": "Describe what this job does."})
+    if "\x00" in value:  # no store keeps NUL characters in text (PostgreSQL refuses them)
+        raise ValidationFailed({"description": "Remove the NUL (\\u0000) characters."})
     if len(value) > rules.MAX_DESCRIPTION_CHARS:
         raise ValidationFailed(
             {"description": f"Use at most {rules.MAX_DESCRIPTION_CHARS:,} characters."}

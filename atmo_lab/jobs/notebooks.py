@@ -91,7 +91,7 @@ def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     try:
         text = data.decode("utf-8")
         parsed = json.loads(text) if not isinstance(source.content, Mapping) else source.content
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # (nested too deeply)
         raise ValidationFailed({invalid: "The notebook is not valid JSON."}) from None
     if not isinstance(parsed, Mapping) or "nbformat" not in parsed:
         raise ValidationFailed({invalid: "This is not a Jupyter notebook (no nbformat field)."})

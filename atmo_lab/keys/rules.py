@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ PRIVATE = (
     "(the .pub file, for example ~/.ssh/id_ed25519.pub)."
 )
 PRIVATE_MARKERS = ("PRIVATE KEY", "PuTTY-User-Key-File", "OPENSSH PRIVATE")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def parse_public_key(text: object) -> ParsedKey:
         raise ValidationFailed({"key": TOO_LARGE})
     if any(marker in key for marker in PRIVATE_MARKERS):
         raise ValidationFailed({"key": PRIVATE})
-    if "\n" in key or "\r" in key:
+    if _CONTROL.search(key):  # one line (NUL can't even be stored in PostgreSQL)
         raise ValidationFailed({"key": INVALID})
     parts = key.split()
     if len(parts) < 2:
@@ -104,6 +106,8 @@ def validate_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         raise ValidationFailed({"title": "Give the key a title."})
     title = title.strip()
+    if _CONTROL.search(title):
+        raise ValidationFailed({"title": "Use a one-line title without control characters."})
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationFailed(
             {"title": f"The title is longer than {MAX_TITLE_LENGTH} characters."}
