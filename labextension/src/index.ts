@@ -306,6 +306,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         )
     });
 
+    // Keep the toolbar button and the palette entry's enabled state current.
+    notebooks?.currentChanged.connect(() => {
+      commands.notifyCommandChanged(CommandIDs.scheduleNotebook);
+    });
+
     if (palette) {
       const category = 'atmo_lab';
       for (const command of [

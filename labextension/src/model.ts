@@ -236,7 +236,6 @@ export class AtmoModel implements IDisposable {
     this._clusterFilter = filter;
     this._clusterLimit = PAGE_STEP;
     this._clusters = [];
-    this._updatedAt = this._updatedAt || 0;
     this._changed.emit();
     void this.refresh();
   }
