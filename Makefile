@@ -42,3 +42,9 @@ bench: $(STAMP) ## benchmarks at full size: prints one table, writes bench/RESUL
 
 bench-smoke: $(STAMP) ## benchmarks at small sizes (CI, < 2 min): exits non-zero only when one crashes
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m bench --smoke
+
+.PHONY: fuzz
+
+fuzz: $(STAMP) ## schemathesis on a running server, every operation and check: 300 examples each, a random seed (ATMO_LAB_FUZZ_EXAMPLES, ATMO_LAB_FUZZ_SEED)
+	ATMO_LAB_FUZZ_EXAMPLES=$${ATMO_LAB_FUZZ_EXAMPLES:-300} ATMO_LAB_FUZZ_SEED=$${ATMO_LAB_FUZZ_SEED:-random} \
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest tests/test_fuzz.py -s -p no:cacheprovider -o timeout=3600
