@@ -343,7 +343,8 @@ export function ScheduleForm(props: {
     }
   };
 
-  const preview = previewRuns(values, Date.now());
+  const previewNow = Date.now();
+  const preview = previewRuns(values, previewNow);
   const availabilityText: { [state: string]: string } = {
     checking: 'Checking…',
     available: 'Available.',
@@ -510,6 +511,7 @@ export function ScheduleForm(props: {
                   {preview.runs.map(run => (
                     <li key={run.getTime()}>
                       {dateTimeText(run, preview.zone)}
+                      {run.getTime() <= previewNow + 60000 ? ' (now)' : ''}
                     </li>
                   ))}
                 </ol>
