@@ -44,8 +44,10 @@ CHROMIUM_ARGS = [
 ]
 REGION = "us-west-2"
 OWNER = "ui-tester"
-# Playwright's default wait for one action or expectation.
+# Playwright's wait for one action, and for one expectation (the sidebar polls every 2 s
+# here; a busy CI machine needs some slack).
 ACTION_TIMEOUT_MS = 20_000
+EXPECT_TIMEOUT_MS = 15_000
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -297,6 +299,9 @@ def page(request: pytest.FixtureRequest, browser: Any, lab: Lab) -> Iterator[Any
 
     On failure a screenshot and the browser console go to test-artifacts/ui/.
     """
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     context = browser.new_context(viewport={"width": 1440, "height": 900})
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
