@@ -114,6 +114,10 @@ export interface IConfig {
   job_executor: JobExecutor;
   /** hours, e.g. [24, 168, 720] */
   job_intervals: number[];
+  /** where AWS calls go when a custom endpoint is set (e.g. a local emulator) */
+  aws_endpoint?: string | null;
+  /** true when AWS is a local emulator on loopback (the demo) */
+  is_local_emulator?: boolean;
 }
 
 /**

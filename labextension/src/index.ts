@@ -7,6 +7,8 @@ import { ICommandPalette, Notification } from '@jupyterlab/apputils';
 import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
+import { Widget } from '@lumino/widgets';
 
 import { IJob, ObjectId, getConfig } from './api';
 import { atmoIcon, scheduleIcon } from './icons';
@@ -50,6 +52,32 @@ export namespace CommandIDs {
 }
 
 /**
+ * A status-bar item "AWS: local emulator" when the server talks to an emulator (the demo).
+ */
+async function addEmulatorStatus(
+  statusBar: IStatusBar,
+  serverSettings: Parameters<typeof getConfig>[0]
+): Promise<void> {
+  try {
+    const config = await getConfig(serverSettings);
+    if (!config.is_local_emulator) {
+      return;
+    }
+    const item = new Widget();
+    item.addClass('atmo-EmulatorStatus');
+    item.node.textContent = 'AWS: local emulator';
+    item.node.title = `atmo_lab sends AWS calls to ${config.aws_endpoint}; nothing runs on real AWS.`;
+    statusBar.registerStatusItem('atmo-lab:emulator', {
+      item,
+      align: 'left',
+      rank: 900
+    });
+  } catch {
+    // the sidebar reports connection problems
+  }
+}
+
+/**
  * Initialization data for the atmo-lab extension.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
@@ -62,7 +90,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ICommandPalette,
     INotebookTracker,
-    IFileBrowserFactory
+    IFileBrowserFactory,
+    IStatusBar
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -70,9 +99,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
-    fileBrowsers: IFileBrowserFactory | null
+    fileBrowsers: IFileBrowserFactory | null,
+    statusBar: IStatusBar | null
   ): void => {
     const { commands, serviceManager, shell } = app;
+    if (statusBar) {
+      void addEmulatorStatus(statusBar, serviceManager.serverSettings);
+    }
     const model = new AtmoModel({
       serverSettings: serviceManager.serverSettings,
       refreshMs: refreshIntervalMs(undefined)

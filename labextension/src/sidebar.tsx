@@ -142,6 +142,14 @@ function SidebarView(props: {
         <p className="atmo-Muted atmo-Who">
           {config.user}
           {config.is_maintainer ? ' (maintainer)' : ''} · {config.region}
+          {config.is_local_emulator ? (
+            <span
+              className="atmo-Badge atmo-Emulator"
+              title={`AWS calls go to ${config.aws_endpoint ?? 'a local emulator'}: nothing runs on real AWS`}
+            >
+              AWS: local emulator
+            </span>
+          ) : null}
         </p>
       ) : null}
       <ErrorMessage

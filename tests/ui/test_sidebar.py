@@ -81,6 +81,9 @@ def test_launch_extend_and_terminate_a_cluster(page: Any, lab: Lab) -> None:
 
     ensure_key(lab)
     sidebar = open_section(page, "Clusters")
+    # The lab runs against a moto server: the UI says so (sidebar and status bar).
+    expect(sidebar.get_by_text("AWS: local emulator")).to_be_visible()
+    expect(page.locator(".atmo-EmulatorStatus")).to_have_text("AWS: local emulator")
     sidebar.get_by_role("button", name="Launch cluster…").click()
     dialog = page.get_by_role("dialog", name="Launch a cluster")
     identifier = dialog.get_by_label("Identifier")
