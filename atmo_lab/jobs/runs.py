@@ -78,7 +78,7 @@ def start_run(
     if launch is None:
         return None
     try:
-        _launch(core, launch)
+        _launch(core, launch, describe=manual)
     except AwsFailure:
         if manual:
             raise
@@ -137,9 +137,9 @@ def _launch_of(job: Job, run: JobRun) -> RunLaunch:
     )
 
 
-def _launch(core: Core, launch: RunLaunch) -> None:
+def _launch(core: Core, launch: RunLaunch, describe: bool = False) -> None:
     if launch.executor == rules.EXECUTOR_EMR:
-        _launch_emr(core, launch)
+        _launch_emr(core, launch, describe)
     else:
         _queue_local(core, launch)
 
@@ -270,7 +270,10 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
     )
 
 
-def _launch_emr(core: Core, launch: RunLaunch) -> None:
+def _launch_emr(core: Core, launch: RunLaunch, describe: bool) -> None:
+    """RunJobFlow for a recorded run. `describe` fetches the first status at once (run-now,
+    where a person waits for it); scheduled runs leave it to the next sync, which halves
+    their EMR calls."""
     try:
         jobflow_id = emr.run_job_flow(core, job_run_params(core, launch, utcnow()))
     except AwsFailure as exc:
@@ -290,7 +293,8 @@ def _launch_emr(core: Core, launch: RunLaunch) -> None:
     if orphan:
         _terminate_quietly(core, jobflow_id)
         return
-    refresh_run(core, launch.run_id)
+    if describe:
+        refresh_run(core, launch.run_id)
 
 
 def refresh_run(core: Core, run_id: int) -> None:
