@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_server.extension.application import ExtensionApp
 
-from .core import Core
 from .handlers import ANONYMOUS_PROVIDERS
 from .settings import AtmoLabConfig, Settings
+from .startup import CoreStartup
+
+if TYPE_CHECKING:
+    from .core import Core
 
 
 class AtmoLabApp(ExtensionApp, AtmoLabConfig):
@@ -19,15 +23,19 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
     description = __doc__
     load_other_extensions = True
 
-    core: Core | None = None
+    startup: CoreStartup | None = None
     _executor: ThreadPoolExecutor | None = None
+
+    @property
+    def core(self) -> Core | None:
+        """The Core once it is built (it is built when the server's loop starts)."""
+        return self.startup.built if self.startup is not None else None
 
     def initialize_settings(self) -> None:
         settings = Settings.from_config(self)
-        self.core = Core(settings)
-        self.core.store.create_schema()
         self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="atmo-lab")
-        self.settings.update(atmo_lab_core=self.core, atmo_lab_executor=self._executor)
+        self.startup = CoreStartup(settings, self._executor)
+        self.settings.update(atmo_lab_startup=self.startup, atmo_lab_executor=self._executor)
         self._warn_about_anonymous_owners(settings)
         self.log.info("atmo_lab: store %s, region %s", _safe_url(settings.db_url), settings.region)
 
@@ -51,13 +59,25 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         self.handlers.extend(__import__("atmo_lab.jobs.handlers", fromlist=["_"]).handlers)
 
     async def _start_jupyter_server_extension(self, serverapp: Any) -> None:
-        """Start the embedded huey consumer once the server's loop runs."""
-        if self.core is not None and self.core.settings.embedded_worker:
-            self.core.worker.start(workers=self.core.settings.worker_threads)
+        """Build the Core and start the embedded huey consumer once the server's loop runs.
+
+        The work runs in a thread: the server answers requests meanwhile.
+        """
+        assert self._executor is not None
+        await asyncio.wrap_future(self._executor.submit(self._start_core))
+
+    def _start_core(self) -> None:
+        assert self.startup is not None
+        try:
+            core = self.startup.build()
+        except Exception:
+            self.log.exception("atmo_lab: could not open the store; requests will retry")
+            return
+        if core.settings.embedded_worker:
+            core.worker.start(workers=core.settings.worker_threads)
             from .jobs.local import reconcile_runs  # runs a killed server left: settle them now
 
-            assert self._executor is not None
-            self._executor.submit(reconcile_runs, self.core)
+            reconcile_runs(core)
 
     async def stop_extension(self) -> None:
         if self._executor is not None:
@@ -67,6 +87,11 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
+    """The store's URL without its password."""
+    from urllib.parse import urlsplit, urlunsplit
 
-    return make_url(url).render_as_string(hide_password=True)
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .caller import Caller
-from .clusters.service import size_limit
-from .core import Core
 from .handlers import AtmoHandler, route
 from .jobs.rules import JOB_INTERVALS
 from .openapi import openapi_document
 
+if TYPE_CHECKING:
+    from .core import Core
+
 
 def public_config(core: Core, caller: Caller) -> dict[str, Any]:
+    from .clusters.service import size_limit
+
     settings = core.settings
     return {
         "user": caller.username,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import json
+import logging
 import re
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.base.handlers import APIHandler
@@ -16,11 +18,15 @@ from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
 from .caller import Caller
-from .core import Core
 from .errors import AtmoError
-from .pages import Page
+
+if TYPE_CHECKING:
+    from .core import Core
+    from .pages import Page
+    from .startup import CoreStartup
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 API_PREFIX = "atmo-lab/api"
 ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
@@ -43,10 +49,23 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
     """Every atmo_lab route: authenticated, authorized on ``atmo_lab:<resource>``, JSON."""
 
     auth_resource = "atmo_lab"
+    _core: Core | None = None
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        startup: CoreStartup = self.settings["atmo_lab_startup"]
+        try:
+            self._core = await startup.core()
+        except Exception:
+            log.exception("atmo_lab could not start")
+            raise ApiError(
+                503, "atmo_lab could not open its store; the server log says why."
+            ) from None
 
     @property
     def core(self) -> Core:
-        return self.settings["atmo_lab_core"]
+        assert self._core is not None, "prepare() sets the core"
+        return self._core
 
     @property
     def executor(self) -> Executor:
@@ -151,6 +170,17 @@ def query_flag(handler: AtmoHandler, name: str) -> bool | None:
     if value == "false":
         return False
     raise ApiError(400, f"{name} must be true or false.", {name: "Use true or false."})
+
+
+class deferred:
+    """A module imported on first attribute access (keeps SQLAlchemy and boto3, which the
+    service modules import, off the server's start-up path)."""
+
+    def __init__(self, module_name: str) -> None:
+        self._module_name = module_name
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(importlib.import_module(self._module_name), name)
 
 
 def route(path: str) -> str:

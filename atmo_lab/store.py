@@ -141,6 +141,7 @@ class Store:
             with self.engine.begin() as conn:
                 Base.metadata.create_all(conn)
                 self._add_missing_columns(conn)
+                self._add_missing_indexes(conn)
             self._schema_ready = True
 
     @staticmethod
@@ -154,6 +155,13 @@ class Store:
                     continue
                 ddl = column.type.compile(dialect=conn.dialect)
                 conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {ddl}'))
+
+    @staticmethod
+    def _add_missing_indexes(conn: Connection) -> None:
+        """Upgrade older databases: create indexes that newer versions declare."""
+        for table in Base.metadata.sorted_tables:
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:

@@ -13,7 +13,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .common import Row, crash_row, load_average, log, text_table, write_results
+from .common import Row, crash_row, load_average, log, text_table, versions, write_results
 
 BENCHMARKS = {
     "1": ("sync_cost", "sync cost"),
@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     crashed = False
     started = time.perf_counter()
     load_before = load_average()
+    versions_at_start = versions()  # what is imported and measured (others may commit meanwhile)
     for number in chosen:
         module_name, title = BENCHMARKS[number]
         log(f"benchmark {number} ({title}), {size} sizes")
@@ -71,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed,
         notes,
         {"load average at start": load_before, "load average at end": load_average()},
+        versions_at_start,
     )
     return 1 if crashed else 0
 

@@ -264,8 +264,8 @@ def _source_version() -> str:
     try:
         text = (SOURCE / "atmo_lab" / "_version.py").read_text()
         for line in text.splitlines():
-            if line.startswith("__version__"):
-                return line.split("=", 1)[1].strip().strip("\"'")
+            if line.startswith("__version__"):  # __version__ = VERSION = '0.1.0'
+                return line.rsplit("=", 1)[1].strip().strip("\"'")
     except OSError:
         pass
     return "unknown"
@@ -361,6 +361,7 @@ def write_results(
     elapsed: float,
     notes: Sequence[str],
     extra: dict[str, str] | None = None,
+    versions_at_start: dict[str, str] | None = None,
 ) -> None:
     lines = [
         "# atmo_lab benchmarks",
@@ -380,7 +381,7 @@ def write_results(
     ]
     lines += [f"- {k}: {v}" for k, v in {**machine(), **(extra or {})}.items()]
     lines += ["", "## Versions", ""]
-    lines += [f"- {k}: {v}" for k, v in versions().items()]
+    lines += [f"- {k}: {v}" for k, v in (versions_at_start or versions()).items()]
     lines += ["", "## Results", "", markdown_table(rows), ""]
     if notes:
         lines += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
@@ -424,6 +425,17 @@ def start_process(
     out.close()
     _STARTED[proc.pid] = proc
     return proc
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used so far."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.Error:
+        return float("nan")
+    return float(times.user + times.system)
 
 
 def free_port() -> int:
@@ -478,6 +490,7 @@ class MotoServer:
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
             child_env(),
             workdir / "moto.log",
+            cwd=workdir,
         )
         wait_for(self._up, 60, "moto server")
 
@@ -587,11 +600,13 @@ class JupyterServer:
 
     workdir: Path
     python: str = sys.executable
+    launcher: list[str] = field(default_factory=lambda: ["-m", "jupyter_server"])
     extensions: dict[str, bool] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)  # written to jupyter_server_config.json
     env: dict[str, str] = field(default_factory=dict)
     args: list[str] = field(default_factory=list)
     name: str = "server"
+    ready_cpu: float = float("nan")  # CPU seconds the server had used at its first 200
 
     def start(self, timeout: float = 120.0) -> float:
         """Start it; the seconds from spawn to the first 200 on /api/status."""
@@ -615,8 +630,7 @@ class JupyterServer:
         )
         argv = [
             self.python,
-            "-m",
-            "jupyter_server",
+            *self.launcher,
             "--no-browser",
             "--allow-root",
             "--ServerApp.ip=127.0.0.1",
@@ -628,7 +642,8 @@ class JupyterServer:
         argv += self.args
         self.http = Http(self.port)
         t0 = time.perf_counter()
-        self.proc = start_process(argv, env, base / "server.log")
+        # cwd = its own folder: `python -m` puts the cwd first on sys.path, before PYTHONPATH
+        self.proc = start_process(argv, env, base / "server.log", cwd=base)
         deadline = t0 + timeout
         while True:
             if self.proc.poll() is not None:
@@ -639,7 +654,9 @@ class JupyterServer:
             try:
                 status, _ = self.http.request("GET", "/api/status")
                 if status == 200:
-                    return time.perf_counter() - t0
+                    elapsed = time.perf_counter() - t0
+                    self.ready_cpu = _cpu_seconds(self.proc.pid)
+                    return elapsed
             except OSError:
                 self.http.close()
             if time.perf_counter() > deadline:

@@ -141,4 +141,4 @@ def api(jp_fetch: Any) -> Api:
 @pytest.fixture
 def core(jp_serverapp: Any) -> Any:
     """The server's Core (same store and settings the handlers use)."""
-    return jp_serverapp.web_app.settings["atmo_lab_core"]
+    return jp_serverapp.web_app.settings["atmo_lab_startup"].build()

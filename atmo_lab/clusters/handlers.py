@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import AtmoHandler, object_id, route
-from . import service
+from ..handlers import AtmoHandler, deferred, object_id, route
 from .releases import active_releases
+
+if TYPE_CHECKING:
+    from . import service
+else:
+    service = deferred("atmo_lab.clusters.service")
 
 
 class ReleasesHandler(AtmoHandler):

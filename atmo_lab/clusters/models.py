@@ -16,6 +16,7 @@ class Cluster(Base):
     __tablename__ = "clusters"
     __table_args__ = (
         Index("ix_clusters_owner_status_id", "owner", "status", "id"),
+        Index("ix_clusters_owner_id", "owner", "id"),  # status=all, newest first
         Index("ix_clusters_status_expires", "status", "expires_at"),
         Index("ix_clusters_identifier", "identifier"),
     )

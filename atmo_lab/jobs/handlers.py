@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
+from jupyter_server.services.contents.filemanager import (
+    AsyncFileContentsManager,
+    FileContentsManager,
+)
 from tornado import web
 
 from ..errors import AtmoError
-from ..handlers import ApiError, AtmoHandler, object_id, route
-from . import service
+from ..handlers import ApiError, AtmoHandler, deferred, object_id, route
 from .notebooks import NOTEBOOK_CONTENT_TYPE, NotebookSource, check_size, content_disposition
+
+if TYPE_CHECKING:
+    from . import service
+else:
+    service = deferred("atmo_lab.jobs.service")
 
 CHUNK_BYTES = 256 * 1024
 
@@ -50,15 +59,26 @@ class JobsBaseHandler(AtmoHandler):
                 check_size(size, self.core.settings.max_notebook_bytes)
         except AtmoError as exc:
             raise ApiError(exc.status, exc.message, exc.errors) from exc
-        name = model.get("name") or posixpath.basename(path)
-        if not str(name).endswith(".ipynb"):
-            return NotebookSource(name=str(name), content="", name_field="notebook_path")
+        name = str(model.get("name") or posixpath.basename(path))
+        if not name.endswith(".ipynb"):
+            return NotebookSource(name=name, name_field="notebook_path")
+        local_path = _local_file(manager, path)
+        if local_path is not None:  # streamed by the core, never read here whole
+            return NotebookSource(name=name, path=local_path, name_field="notebook_path")
         try:
             model = await ensure_async(manager.get(path, content=True, type="file", format="text"))
         except web.HTTPError as exc:
             message = f"{path} could not be read as a UTF-8 text file ({exc.log_message})."
             raise ApiError(400, message, {"notebook": message}) from None
-        return NotebookSource(name=str(name), content=model["content"], name_field="notebook_path")
+        return NotebookSource(name=name, content=model["content"], name_field="notebook_path")
+
+
+def _local_file(manager: Any, path: str) -> str | None:
+    """The file behind `path` when the contents manager keeps files on this machine's disk."""
+    if not isinstance(manager, (FileContentsManager, AsyncFileContentsManager)):
+        return None
+    os_path = manager._get_os_path(path)  # checks that it stays inside the root
+    return os_path if os.path.isfile(os_path) else None
 
 
 class JobsHandler(JobsBaseHandler):

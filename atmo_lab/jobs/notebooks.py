@@ -1,52 +1,69 @@
-"""Notebook intake (nbformat 4 only) and the stored notebooks in the code bucket."""
+"""Notebook intake: names, sizes and nbformat 4 validation, streamed a cell at a time.
+
+A notebook file is never held in memory whole: the reader parses it one top-level value (and one
+cell) at a time, keeps the structure nbformat's schema checks but not the bulk of sources and
+outputs, and the upload streams the file. Memory stays near the size of the largest cell.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import codecs
+import io
 import json
+import os
 import re
 import unicodedata
 import urllib.parse
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
-import nbformat
-from botocore.exceptions import ClientError
-
-from ..aws import aws_call, error_code
-from ..core import Core
-from ..errors import NotFound, TooLarge, ValidationFailed
+from ..errors import TooLarge, ValidationFailed
 from .rules import DEFAULT_KERNEL
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NAME_BYTES = 255
 NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+READ_CHARS = 1 << 20
+NOT_JSON = "The notebook is not valid JSON."
 
 
 @dataclass(frozen=True)
 class NotebookSource:
-    """A notebook handed to the core: a file name and its content (text, bytes or JSON).
+    """A notebook handed to the core: a file name and its content, or a file to read.
 
     The REST handler builds one from ``notebook_path`` through the Jupyter contents manager
-    (so the core never reads the server's files); ``name_field`` names the request field that
-    errors about the name refer to.
+    (a local ``path`` when the contents live on this machine's disk, else the text);
+    ``name_field`` names the request field that errors about the name refer to.
     """
 
     name: str
-    content: str | bytes | Mapping[str, Any]
+    content: str | bytes | Mapping[str, Any] = ""
+    path: str | None = None
     name_field: str = "notebook_name"
 
 
 @dataclass(frozen=True)
 class CleanNotebook:
-    """A validated notebook: what is uploaded, and the kernel it asks for."""
+    """A validated notebook: its name, the kernel it asks for, and its bytes (or file)."""
 
     name: str
-    data: bytes
     kernel: str
+    size: int
+    data: bytes = b""
+    path: str | None = None
+
+    @contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        """The notebook's bytes as a binary file, for streaming uploads."""
+        if self.path is None:
+            yield io.BytesIO(self.data)
+            return
+        with open(self.path, "rb") as file:
+            yield file
 
 
 def check_notebook_name(value: object, field: str = "notebook_name") -> str:
@@ -67,15 +84,6 @@ def check_notebook_name(value: object, field: str = "notebook_name") -> str:
     return name
 
 
-def notebook_bytes(source: NotebookSource) -> bytes:
-    content = source.content
-    if isinstance(content, bytes):
-        return content
-    if isinstance(content, str):
-        return content.encode("utf-8")
-    return json.dumps(content, ensure_ascii=False).encode("utf-8")
-
-
 def check_size(size: int, limit: int) -> None:
     if size > limit:
         message = f"The notebook is {size:,} bytes; the limit is {limit:,} bytes."
@@ -84,18 +92,55 @@ def check_size(size: int, limit: int) -> None:
 
 def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     """Validate a notebook: size (413), then JSON and nbformat 4 (400 ``errors.notebook``)."""
-    data = notebook_bytes(source)
+    if source.path is not None:
+        size = os.stat(source.path).st_size
+        check_size(size, max_bytes)
+        name = check_notebook_name(source.name, source.name_field)
+        with open(source.path, encoding="utf-8") as file:
+            skeleton = _parse(file.read)
+        return CleanNotebook(name, kernel_name(skeleton), size, path=source.path)
+    content = source.content
+    if isinstance(content, Mapping):  # already parsed (the request body): serialise it once
+        data = json.dumps(content, ensure_ascii=False).encode("utf-8")
+    else:
+        data = content.encode("utf-8") if isinstance(content, str) else content
     check_size(len(data), max_bytes)
     name = check_notebook_name(source.name, source.name_field)
-    invalid = "notebook"
+    skeleton = _parse(_utf8_reader(data))
+    return CleanNotebook(name, kernel_name(skeleton), len(data), data=data)
+
+
+def _utf8_reader(data: bytes) -> Callable[[int], str]:
+    """``read(n)`` over UTF-8 bytes, decoding a piece at a time (no second copy of the whole)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    offset = 0
+
+    def read(n: int) -> str:
+        nonlocal offset
+        piece = view[offset : offset + n]
+        offset += len(piece)
+        return decoder.decode(piece, final=offset >= len(view))
+
+    return read
+
+
+def _parse(read: Callable[[int], str]) -> Mapping[str, Any]:
+    """The notebook's skeleton, validated as nbformat 4 (sources and outputs emptied)."""
     try:
-        text = data.decode("utf-8")
-        parsed = json.loads(text) if not isinstance(source.content, Mapping) else source.content
+        skeleton = _NotebookReader(read).skeleton()
     except (UnicodeDecodeError, ValueError, RecursionError):  # (nested too deeply)
-        raise ValidationFailed({invalid: "The notebook is not valid JSON."}) from None
-    if not isinstance(parsed, Mapping) or "nbformat" not in parsed:
+        raise ValidationFailed({"notebook": NOT_JSON}) from None
+    check_nbformat(skeleton)
+    return skeleton
+
+
+def check_nbformat(node: Any) -> None:
+    """400 ``errors.notebook`` unless `node` is a valid nbformat 4 notebook."""
+    invalid = "notebook"
+    if not isinstance(node, Mapping) or "nbformat" not in node:
         raise ValidationFailed({invalid: "This is not a Jupyter notebook (no nbformat field)."})
-    version = parsed.get("nbformat")
+    version = node.get("nbformat")
     if version != 4 or isinstance(version, bool):
         raise ValidationFailed(
             {
@@ -103,20 +148,151 @@ def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
                 "open and save it in JupyterLab to convert it."
             }
         )
+    import nbformat
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            node = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
-            nbformat.validate(node)
+            nbformat.validate(nbformat.from_dict(node))
     except Exception as exc:  # noqa: BLE001 - nbformat raises ValidationError, NBFormatError …
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ValidationFailed(
             {invalid: f"The notebook is not valid nbformat 4: {detail}"}
         ) from None
-    if isinstance(source.content, Mapping):
-        data = nbformat.writes(node).encode("utf-8")
-        check_size(len(data), max_bytes)
-    return CleanNotebook(name=name, data=data, kernel=kernel_name(node))
+
+
+class _NotebookReader:
+    """Parses a notebook's JSON from ``read(n)`` one value at a time.
+
+    Top-level values are decoded whole (they are small) except ``cells``, whose elements are
+    decoded one by one and emptied (:func:`_empty_bulk`) before the next is read.
+    """
+
+    def __init__(self, read: Callable[[int], str]) -> None:
+        self._read = read
+        self._text = ""
+        self._pos = 0
+        self._eof = False
+        self._decoder = json.JSONDecoder()
+
+    def skeleton(self) -> Any:
+        """The document, its cells emptied (any other JSON value is returned as it is)."""
+        if self._peek() != "{":
+            value = self._value()
+            self._expect_end()
+            return value
+        top: dict[str, Any] = {}
+        self._expect("{")
+        if self._peek() == "}":
+            self._pos += 1
+        else:
+            while True:
+                if self._peek() != '"':
+                    raise ValueError("expected a key")
+                key = self._value()
+                self._expect(":")
+                top[key] = (
+                    self._cells() if key == "cells" and self._peek() == "[" else self._value()
+                )
+                if self._next_of(",}") == "}":
+                    break
+        self._expect_end()
+        return top
+
+    def _expect_end(self) -> None:
+        if self._peek() != "":
+            raise ValueError("extra data after the notebook")
+
+    def _cells(self) -> list[Any]:
+        cells: list[Any] = []
+        self._expect("[")
+        if self._peek() == "]":
+            self._pos += 1
+            return cells
+        while True:
+            cells.append(_empty_bulk(self._value()))
+            if self._next_of(",]") == "]":
+                return cells
+
+    def _value(self) -> Any:
+        """The JSON value at the current position (reading more until it is complete)."""
+        self._peek()
+        want = READ_CHARS
+        while True:
+            try:
+                value, end = self._decoder.raw_decode(self._text, self._pos)
+            except ValueError:
+                if self._eof:
+                    raise
+            else:
+                # A number at the end of the text may continue in the next piece.
+                if end < len(self._text) or self._eof:
+                    self._pos = end
+                    return value
+            self._fill(want)
+            want *= 2  # doubling keeps re-decoding a large value linear overall
+
+    def _peek(self) -> str:
+        """The next non-space character ("" at the end), without consuming it."""
+        while True:
+            while self._pos < len(self._text) and self._text[self._pos] in " \t\n\r":
+                self._pos += 1
+            if self._pos < len(self._text) or self._eof:
+                return self._text[self._pos : self._pos + 1]
+            self._fill(READ_CHARS)
+
+    def _expect(self, char: str) -> None:
+        if self._peek() != char:
+            raise ValueError(f"expected {char!r}")
+        self._pos += 1
+
+    def _next_of(self, chars: str) -> str:
+        found = self._peek()
+        if not found or found not in chars:
+            raise ValueError(f"expected one of {chars!r}")
+        self._pos += 1
+        return found
+
+    def _fill(self, want: int) -> None:
+        if self._pos > len(self._text) // 2:  # drop what was consumed
+            self._text, self._pos = self._text[self._pos :], 0
+        piece = self._read(want)
+        if not piece:
+            self._eof = True
+        self._text += piece
+
+
+def _empty_bulk(cell: Any) -> Any:
+    """`cell` with its source, output texts and data emptied; the structure stays as sent,
+    so the schema still checks every field's type (a list holding a non-string is kept)."""
+    if not isinstance(cell, dict):
+        return cell
+    _empty_text(cell, "source")
+    outputs = cell.get("outputs")
+    for output in outputs if isinstance(outputs, list) else ():
+        if isinstance(output, dict):
+            _empty_text(output, "text")
+            _empty_bundle(output.get("data"))
+    attachments = cell.get("attachments")
+    if isinstance(attachments, dict):
+        for bundle in attachments.values():
+            _empty_bundle(bundle)
+    return cell
+
+
+def _empty_bundle(bundle: Any) -> None:
+    if isinstance(bundle, dict):
+        for mime in list(bundle):
+            if not mime.endswith("json"):  # JSON mimetypes hold any JSON value
+                _empty_text(bundle, mime)
+
+
+def _empty_text(node: dict[str, Any], key: str) -> None:
+    value = node.get(key)
+    if isinstance(value, str):
+        node[key] = ""
+    elif isinstance(value, list) and all(isinstance(line, str) for line in value):
+        node[key] = []
 
 
 def kernel_name(node: Mapping[str, Any]) -> str:
@@ -129,75 +305,6 @@ def kernel_name(node: Mapping[str, Any]) -> str:
 
 def notebook_key(identifier: str, name: str) -> str:
     return f"jobs/{identifier}/{name}"
-
-
-# --- the code bucket ---------------------------------------------------------------------------
-
-
-def put_notebook(core: Core, key: str, data: bytes, only_if_absent: bool = False) -> bool:
-    """Upload a notebook; False when `only_if_absent` and an object is already there."""
-    kwargs: dict[str, Any] = {
-        "Bucket": core.settings.code_bucket,
-        "Key": key,
-        "Body": data,
-        "ContentType": NOTEBOOK_CONTENT_TYPE,
-    }
-    if only_if_absent:
-        kwargs["IfNoneMatch"] = "*"
-    with aws_call("PutObject"):
-        try:
-            core.aws.s3.put_object(**kwargs)
-        except ClientError as exc:
-            if only_if_absent and error_code(exc) in ("PreconditionFailed", "412"):
-                return False
-            raise
-    return True
-
-
-def notebook_age_seconds(core: Core, key: str) -> float | None:
-    """How long ago the stored object was written (None when there is none)."""
-    with aws_call("HeadObject"):
-        try:
-            head = core.aws.s3.head_object(Bucket=core.settings.code_bucket, Key=key)
-        except ClientError as exc:
-            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise
-    modified = head["LastModified"]
-    return (dt.datetime.now(dt.timezone.utc) - modified).total_seconds()
-
-
-def delete_notebook(core: Core, key: str) -> None:
-    with aws_call("DeleteObject"):
-        core.aws.s3.delete_object(Bucket=core.settings.code_bucket, Key=key)
-
-
-@dataclass
-class NotebookDownload:
-    """An open stored notebook: read ``body`` in chunks (blocking) and close it."""
-
-    filename: str
-    length: int | None
-    body: Any
-
-    def read(self, size: int) -> bytes:
-        with aws_call("GetObject"):
-            return bytes(self.body.read(size))
-
-    def close(self) -> None:
-        self.body.close()
-
-
-def open_stored_notebook(core: Core, key: str, name: str) -> NotebookDownload:
-    with aws_call("GetObject"):
-        try:
-            response = core.aws.s3.get_object(Bucket=core.settings.code_bucket, Key=key)
-        except ClientError as exc:
-            if error_code(exc) in ("NoSuchKey", "404"):
-                raise NotFound(f"The stored notebook {name} is missing.") from None
-            raise
-    length = response.get("ContentLength")
-    return NotebookDownload(name, int(length) if length is not None else None, response["Body"])
 
 
 def content_disposition(name: str) -> str:

@@ -23,8 +23,8 @@ from .runs import (
     clear_pending,
     enforce_timeouts,
     expire_lapsed_jobs,
+    launch_run,
     record_missed,
-    start_run,
     stranded_occurrences,
 )
 
@@ -37,8 +37,7 @@ RETRY_TASK = "retry_overlapping_occurrence"
 
 def start_occurrence(core: Core, job_id: int, occurrence: dt.datetime, attempt: int = 0) -> str:
     """Start one claimed occurrence; what happened ("started", "retrying", "missed", "skipped")."""
-    run = start_run(core, job_id, occurrence, manual=False)
-    if run is not None:
+    if launch_run(core, job_id, occurrence, manual=False) is not None:
         return "started"
     with core.store.reader() as session:
         still_running = active_run_id(session, job_id) is not None
@@ -74,23 +73,24 @@ def run_due_jobs(core: Core) -> dict[str, Any]:
     """Claim the due occurrences and start their runs (and any a dead worker left behind)."""
     outcomes: dict[str, list[int]] = {}
     now = utcnow()
-    for job_id, occurrence in stranded_occurrences(core, now):
-        _handle(core, job_id, occurrence, outcomes)
+    _handle(core, stranded_occurrences(core, now), outcomes)
     while True:
         claimed = claim_due_jobs(core, now)
-        for job_id, occurrence in claimed:
-            _handle(core, job_id, occurrence, outcomes)
+        _handle(core, claimed, outcomes)
         if len(claimed) < 100:
             break
     return {name: ids for name, ids in sorted(outcomes.items())} or {"started": []}
 
 
 def _handle(
-    core: Core, job_id: int, occurrence: dt.datetime, outcomes: dict[str, list[int]]
+    core: Core, claimed: list[tuple[int, dt.datetime]], outcomes: dict[str, list[int]]
 ) -> None:
-    outcome = start_occurrence(core, job_id, occurrence)
-    clear_pending(core, job_id, occurrence)
-    outcomes.setdefault(outcome, []).append(job_id)
+    """Start each claimed occurrence, then mark the batch handled."""
+    for job_id, occurrence in claimed:
+        outcome = start_occurrence(core, job_id, occurrence)
+        outcomes.setdefault(outcome, []).append(job_id)
+    if claimed:
+        clear_pending(core, claimed)
 
 
 @periodic("enforce_job_timeouts", minutes=1, max_retries=3)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,7 +63,14 @@ class RunLaunch:
 def start_run(
     core: Core, job_id: int, scheduled_at: dt.datetime, manual: bool
 ) -> dict[str, Any] | None:
-    """Start a run of a job (run-now and the scheduler share this decision tree, atmo.md §6.2).
+    """Start a run of a job (:func:`launch_run`) and return it."""
+    run_id = launch_run(core, job_id, scheduled_at, manual)
+    return None if run_id is None else get_run_dict(core, run_id)
+
+
+def launch_run(core: Core, job_id: int, scheduled_at: dt.datetime, manual: bool) -> int | None:
+    """Start a run of a job (run-now and the scheduler share this decision tree, atmo.md §6.2);
+    the id of the run, or None when none was started.
 
     - no such job: NotFound (run-now) / None (scheduled);
     - scheduled runs only: a disabled job, or an occurrence outside start/end dates → None;
@@ -82,7 +90,7 @@ def start_run(
     except AwsFailure:
         if manual:
             raise
-    return get_run_dict(core, launch.run_id)
+    return launch.run_id
 
 
 def _record_run(
@@ -427,15 +435,14 @@ def claim_due_jobs(
             )
         )
     claimed: list[tuple[int, dt.datetime]] = []
-    for job in due:
-        old = job.next_run_at
-        assert old is not None
-        schedule = Schedule.of(job)
-        latest = schedule.latest_at_or_before(now)
-        occurrence = latest if latest is not None and latest >= old else old
-        following = schedule.first_after(max(now, occurrence))
-        skipped = _skipped(schedule, max(old, job.created_at), occurrence)
-        with core.store.session() as session:
+    with core.store.session() as session:  # one transaction for the batch
+        for job in due:
+            old = job.next_run_at
+            assert old is not None
+            schedule = Schedule.of(job)
+            latest = schedule.latest_at_or_before(now)
+            occurrence = latest if latest is not None and latest >= old else old
+            following = schedule.first_after(max(now, occurrence))
             won = rowcount(
                 session.execute(
                     update(Job)
@@ -445,20 +452,21 @@ def claim_due_jobs(
             )
             if not won:
                 continue  # another worker claimed it, or the job changed meanwhile
-            for missed_at in skipped:
+            for missed_at in _skipped(schedule, max(old, job.created_at), occurrence):
                 session.add(_missed_run(job, missed_at, "The worker was not running.", now))
-        claimed.append((job.id, occurrence))
+            claimed.append((job.id, occurrence))
     return claimed
 
 
-def clear_pending(core: Core, job_id: int, occurrence: dt.datetime) -> None:
-    """The claimed `occurrence` of a job has been handled."""
+def clear_pending(core: Core, handled: Iterable[tuple[int, dt.datetime]]) -> None:
+    """These claimed ``(job id, occurrence)`` pairs have been handled (one transaction)."""
     with core.store.session() as session:
-        session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.pending_occurrence == occurrence)
-            .values(pending_occurrence=None, pending_since=None)
-        )
+        for job_id, occurrence in handled:
+            session.execute(
+                update(Job)
+                .where(Job.id == job_id, Job.pending_occurrence == occurrence)
+                .values(pending_occurrence=None, pending_since=None)
+            )
 
 
 def stranded_occurrences(
@@ -492,7 +500,7 @@ def stranded_occurrences(
                 _launch(core, launch)
             except AwsFailure as exc:
                 log.warning("Relaunch of run %s failed: %s", launch.run_id, exc)
-            clear_pending(core, job_id, occurrence)
+            clear_pending(core, [(job_id, occurrence)])
         else:
             stranded.append((job_id, occurrence))
     return stranded

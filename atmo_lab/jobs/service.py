@@ -26,17 +26,7 @@ from ..validation import is_valid_identifier, iso, require_object
 from . import local
 from .intake import SCHEDULE_FIELDS, validate_create, validate_update
 from .models import Job, JobRun
-from .notebooks import (
-    CleanNotebook,
-    NotebookDownload,
-    NotebookSource,
-    delete_notebook,
-    notebook_age_seconds,
-    notebook_key,
-    open_stored_notebook,
-    put_notebook,
-    read_notebook,
-)
+from .notebooks import CleanNotebook, NotebookSource, notebook_key, read_notebook
 from .records import job_to_dict, latest_run, latest_runs, run_to_dict
 from .runs import (
     apply_run_info,
@@ -48,6 +38,13 @@ from .runs import (
     stop_run_process,
 )
 from .schedule import Schedule
+from .stored import (
+    NotebookDownload,
+    delete_notebook,
+    notebook_age_seconds,
+    open_stored_notebook,
+    put_notebook,
+)
 
 __all__ = [
     "apply_run_info",
@@ -312,7 +309,7 @@ def create_job(
     if _identifier_taken(core, identifier):
         raise taken
     key = notebook_key(identifier, clean.name)
-    created = _upload_new(core, key, clean.data, identifier, taken)
+    created = _upload_new(core, key, clean, identifier, taken)
     schedule = Schedule(
         start_date=fields["start_date"],
         end_date=fields["end_date"],
@@ -353,7 +350,9 @@ def _first_run(schedule: Schedule, enabled: bool, now: dt.datetime) -> dt.dateti
     return schedule.first_at_or_after(schedule.start_date)
 
 
-def _upload_new(core: Core, key: str, data: bytes, identifier: str, taken: Conflict) -> bool:
+def _upload_new(
+    core: Core, key: str, notebook: CleanNotebook, identifier: str, taken: Conflict
+) -> bool:
     """Upload a new job's notebook without ever overwriting another request's upload.
 
     The PUT is conditional (``If-None-Match: *``), so of two concurrent requests for one
@@ -361,7 +360,7 @@ def _upload_new(core: Core, key: str, data: bytes, identifier: str, taken: Confl
     with no job row that is older than :data:`ORPHAN_NOTEBOOK_SECONDS` is a leftover of a
     crashed request and is replaced.
     """
-    if put_notebook(core, key, data, only_if_absent=True):
+    if put_notebook(core, key, notebook, only_if_absent=True):
         return True
     if _identifier_taken(core, identifier):
         raise taken
@@ -371,7 +370,7 @@ def _upload_new(core: Core, key: str, data: bytes, identifier: str, taken: Confl
             f"Another request is creating the job {identifier} right now.",
             {"identifier": "This identifier is being used by a job being created."},
         )
-    put_notebook(core, key, data)
+    put_notebook(core, key, notebook)
     return True
 
 
@@ -416,7 +415,7 @@ def update_job(
         raise ValidationFailed(errors)
     new_key = notebook_key(current.identifier, clean.name) if clean else None
     if clean is not None and new_key is not None:
-        put_notebook(core, new_key, clean.data)
+        put_notebook(core, new_key, clean)
     old_key = None
     try:
         with core.store.session() as session:

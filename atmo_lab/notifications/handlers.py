@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import AtmoHandler, object_id, query_flag, route
-from . import service
+from ..handlers import AtmoHandler, deferred, object_id, query_flag, route
+
+if TYPE_CHECKING:
+    from . import service
+else:
+    service = deferred("atmo_lab.notifications.service")
 
 
 class NotificationsHandler(AtmoHandler):
