@@ -340,7 +340,10 @@ def _error(description: str) -> dict[str, Any]:
     return {"description": description, **_json(_ref("Error"))}
 
 
-COMMON_ERRORS = {"403": _error("not authenticated, or not authorized")}
+COMMON_ERRORS = {
+    "403": _error("not authenticated, or not authorized"),
+    "503": _error("the store could not be opened (the server log says why)"),
+}
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 # Optional query parameters: an empty value (``?limit=``) is the same as leaving it out.
 PAGE = [

@@ -78,7 +78,7 @@ def processes_with(needle: bytes, where: str = "cmdline") -> list[int]:
     return found
 
 
-async def until(predicate: Any, timeout: float = 15.0) -> bool:
+async def until(predicate: Any, timeout: float = 60.0) -> bool:  # CI machines can be slow
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:

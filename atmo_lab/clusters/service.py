@@ -85,7 +85,7 @@ def list_clusters(
     if status not in emr.STATUS_GROUPS:
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
     check_owner(owner)
-    query = select(Cluster)
+    query = select(Cluster.__table__)
     if not (owner == "all" and caller.is_maintainer):
         query = query.where(Cluster.owner == caller.username)
     states = emr.STATUS_GROUPS[status]

@@ -48,10 +48,12 @@ class NotebookSource:
 
 @dataclass(frozen=True)
 class CleanNotebook:
-    """A validated notebook: its name, the kernel it asks for, and its bytes (or file)."""
+    """A notebook whose name and size were checked: its bytes, or the file that holds them.
+
+    :meth:`validate` checks the content; :func:`read_notebook` does both.
+    """
 
     name: str
-    kernel: str
     size: int
     data: bytes = b""
     path: str | None = None
@@ -62,8 +64,26 @@ class CleanNotebook:
         if self.path is None:
             yield io.BytesIO(self.data)
             return
-        with open(self.path, "rb") as file:
+        with _readable(self.path), open(self.path, "rb") as file:
             yield file
+
+    def validate(self) -> None:
+        """400 ``errors.notebook`` unless the content is a valid nbformat 4 notebook."""
+        if self.path is None:
+            _parse(_utf8_reader(self.data))
+            return
+        with _readable(self.path), open(self.path, encoding="utf-8") as file:
+            _parse(file.read)
+
+
+@contextmanager
+def _readable(path: str) -> Iterator[None]:
+    """A file that vanished or can't be read while it is used: 400 ``errors.notebook``."""
+    try:
+        yield
+    except OSError as exc:
+        message = f"The notebook could not be read ({exc.strerror or exc})."
+        raise ValidationFailed({"notebook": message}) from None
 
 
 def check_notebook_name(value: object, field: str = "notebook_name") -> str:
@@ -92,22 +112,27 @@ def check_size(size: int, limit: int) -> None:
 
 def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     """Validate a notebook: size (413), then JSON and nbformat 4 (400 ``errors.notebook``)."""
+    notebook = prepare_notebook(source, max_bytes)
+    notebook.validate()
+    return notebook
+
+
+def prepare_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
+    """Check a notebook's size (413) and name (400); its content is left to ``validate()``."""
     if source.path is not None:
-        size = os.stat(source.path).st_size
+        with _readable(source.path):
+            size = os.stat(source.path).st_size
         check_size(size, max_bytes)
-        name = check_notebook_name(source.name, source.name_field)
-        with open(source.path, encoding="utf-8") as file:
-            skeleton = _parse(file.read)
-        return CleanNotebook(name, kernel_name(skeleton), size, path=source.path)
+        return CleanNotebook(
+            check_notebook_name(source.name, source.name_field), size, path=source.path
+        )
     content = source.content
     if isinstance(content, Mapping):  # already parsed (the request body): serialise it once
         data = json.dumps(content, ensure_ascii=False).encode("utf-8")
     else:
         data = content.encode("utf-8") if isinstance(content, str) else content
     check_size(len(data), max_bytes)
-    name = check_notebook_name(source.name, source.name_field)
-    skeleton = _parse(_utf8_reader(data))
-    return CleanNotebook(name, kernel_name(skeleton), len(data), data=data)
+    return CleanNotebook(check_notebook_name(source.name, source.name_field), len(data), data=data)
 
 
 def _utf8_reader(data: bytes) -> Callable[[int], str]:
@@ -126,7 +151,7 @@ def _utf8_reader(data: bytes) -> Callable[[int], str]:
 
 
 def _parse(read: Callable[[int], str]) -> Mapping[str, Any]:
-    """The notebook's skeleton, validated as nbformat 4 (sources and outputs emptied)."""
+    """The notebook's skeleton (sources and outputs emptied), validated as nbformat 4."""
     try:
         skeleton = _NotebookReader(read).skeleton()
     except (UnicodeDecodeError, ValueError, RecursionError):  # (nested too deeply)
@@ -217,6 +242,8 @@ class _NotebookReader:
     def _value(self) -> Any:
         """The JSON value at the current position (reading more until it is complete)."""
         self._peek()
+        if not self._eof and len(self._text) - self._pos < READ_CHARS:
+            self._fill(READ_CHARS)  # most values then decode at the first attempt
         want = READ_CHARS
         while True:
             try:
@@ -291,7 +318,7 @@ def _empty_text(node: dict[str, Any], key: str) -> None:
     value = node.get(key)
     if isinstance(value, str):
         node[key] = ""
-    elif isinstance(value, list) and all(isinstance(line, str) for line in value):
+    elif isinstance(value, list) and set(map(type, value)) <= {str}:
         node[key] = []
 
 

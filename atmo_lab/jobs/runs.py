@@ -290,15 +290,18 @@ def _launch_emr(core: Core, launch: RunLaunch, describe: bool) -> None:
             notify_kind="run_failed",
         )  # fmt: skip
         raise
-    with core.store.session() as session:
-        run = session.get(JobRun, launch.run_id, with_for_update=True)
-        # Deleted or stopped (timed out) while RunJobFlow was in flight: don't leave the
-        # cluster running.
-        orphan = run is None or run.status not in emr.ACTIVE_STATES
-        if run is not None:
-            run.jobflow_id = jobflow_id
-            run.output_notebook_key = local.output_key(launch.identifier, launch.notebook_name)
-    if orphan:
+    with core.store.session() as session:  # one statement: the status at the moment of writing
+        status = session.execute(
+            update(JobRun)
+            .where(JobRun.id == launch.run_id)
+            .values(
+                jobflow_id=jobflow_id,
+                output_notebook_key=local.output_key(launch.identifier, launch.notebook_name),
+            )
+            .returning(JobRun.status)
+        ).scalar()
+    # Deleted or stopped (timed out) while RunJobFlow was in flight: don't leave it running.
+    if status not in emr.ACTIVE_STATES:
         _terminate_quietly(core, jobflow_id)
         return
     if describe:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import select
@@ -19,14 +20,20 @@ from .. import emr
 from ..aws import call
 from ..caller import Caller
 from ..core import Core
-from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
+from ..errors import AtmoError, AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from . import local
 from .intake import SCHEDULE_FIELDS, validate_create, validate_update
 from .models import Job, JobRun
-from .notebooks import CleanNotebook, NotebookSource, notebook_key, read_notebook
+from .notebooks import (
+    CleanNotebook,
+    NotebookSource,
+    notebook_key,
+    prepare_notebook,
+    read_notebook,
+)
 from .records import job_to_dict, latest_run, latest_runs, run_to_dict
 from .runs import (
     apply_run_info,
@@ -109,7 +116,7 @@ def list_jobs(
 ) -> Page:
     """The caller's jobs (everyone's for a maintainer asking ``owner=all``), newest first."""
     check_owner(owner)
-    query = select(Job)
+    query = select(Job.__table__)
     if not (owner == "all" and caller.is_maintainer):
         query = query.where(Job.owner == caller.username)
     with core.store.reader() as session:
@@ -162,7 +169,7 @@ def list_runs(
     """A job's runs, newest first (missed occurrences included)."""
     with core.store.reader() as session:
         visible_job(session, caller, job_id)
-        query = select(JobRun).where(JobRun.job_id == job_id)
+        query = select(JobRun.__table__).where(JobRun.job_id == job_id)
         return keyset_page(session, query, JobRun.id, _limit(limit, core), cursor, run_to_dict)
 
 
@@ -264,7 +271,10 @@ def _source_from_body(
     return NotebookSource(name=name if isinstance(name, str) else "", content=content)
 
 
-def _read(core: Core, source: NotebookSource | None, required: bool) -> CleanNotebook | None:
+def _read(
+    core: Core, source: NotebookSource | None, required: bool, validate: bool = True
+) -> CleanNotebook | None:
+    """The notebook of a request, checked (its content too unless `validate` is False)."""
     if source is None:
         if required:
             raise ValidationFailed(
@@ -274,7 +284,8 @@ def _read(core: Core, source: NotebookSource | None, required: bool) -> CleanNot
                 }
             )
         return None
-    return read_notebook(source, core.settings.max_notebook_bytes)
+    check = read_notebook if validate else prepare_notebook
+    return check(source, core.settings.max_notebook_bytes)
 
 
 def create_job(
@@ -292,7 +303,8 @@ def create_job(
     errors: dict[str, str] = {}
     clean: CleanNotebook | None = None
     try:
-        clean = _read(core, notebook or _source_from_body(fields_in), required=True)
+        source = notebook or _source_from_body(fields_in)
+        clean = _read(core, source, required=True, validate=False)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
@@ -300,16 +312,17 @@ def create_job(
     except ValidationFailed as exc:
         errors = {**exc.errors, **errors}
     if errors or clean is None:
-        raise ValidationFailed(errors)
+        raise ValidationFailed({**errors, **_content_errors(clean)})
     identifier = fields["identifier"]
     taken = Conflict(
         f"The identifier {identifier} is already used by another job.",
         {"identifier": "This identifier is taken; choose another one."},
     )
     if _identifier_taken(core, identifier):
+        clean.validate()  # a 400 comes before a 409
         raise taken
     key = notebook_key(identifier, clean.name)
-    created = _upload_new(core, key, clean, identifier, taken)
+    created = _upload_validating(core, key, clean, identifier, taken)
     schedule = Schedule(
         start_date=fields["start_date"],
         end_date=fields["end_date"],
@@ -348,6 +361,37 @@ def _first_run(schedule: Schedule, enabled: bool, now: dt.datetime) -> dt.dateti
     if not enabled or (schedule.end_date is not None and schedule.end_date <= now):
         return None
     return schedule.first_at_or_after(schedule.start_date)
+
+
+def _content_errors(notebook: CleanNotebook | None) -> dict[str, str]:
+    """What is wrong with a notebook's content (nothing when there is no notebook)."""
+    try:
+        if notebook is not None:
+            notebook.validate()
+    except ValidationFailed as exc:
+        return exc.errors
+    return {}
+
+
+def _upload_validating(
+    core: Core, key: str, notebook: CleanNotebook, identifier: str, taken: Conflict
+) -> bool:
+    """:func:`_upload_new` while the notebook's content is validated: the two overlap (for a
+    large notebook each takes a good part of the request). An invalid notebook's upload is
+    removed again, and its 400 wins over any upload error."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atmo-lab-upload") as pool:
+        uploading = pool.submit(_upload_new, core, key, notebook, identifier, taken)
+        try:
+            notebook.validate()
+        except ValidationFailed:
+            try:
+                created = uploading.result()
+            except AtmoError:
+                created = False
+            if created:
+                _delete_quietly(core, key)
+            raise
+        return uploading.result()
 
 
 def _upload_new(

@@ -73,7 +73,7 @@ def list_notifications(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page:
-    query = select(Notification).where(Notification.owner == caller.username)
+    query = select(Notification.__table__).where(Notification.owner == caller.username)
     if unread is not None:
         query = query.where(Notification.read.is_(not unread))
     with core.store.reader() as session:
