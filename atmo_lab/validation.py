@@ -70,7 +70,11 @@ def check_datetime(value: object, field: str) -> dt.datetime:
 
 def iso(value: dt.datetime | None) -> str | None:
     """ISO 8601 in UTC with an explicit offset."""
-    return value.astimezone(dt.timezone.utc).isoformat() if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is not dt.timezone.utc:  # what the store returns already is
+        value = value.astimezone(dt.timezone.utc)
+    return value.isoformat()
 
 
 class Collector:

@@ -83,7 +83,7 @@ def latest_runs(session: Session, job_ids: Iterable[int]) -> dict[int, RunRecord
         .where(JobRun.job_id.in_(ids), JobRun.status != MISSED)
         .group_by(JobRun.job_id)
     )
-    rows = session.execute(select(JobRun.__table__).where(JobRun.id.in_(newest)))
+    rows = session.connection().execute(select(JobRun.__table__).where(JobRun.id.in_(newest)))
     return {run.job_id: run for run in rows}
 
 
