@@ -64,7 +64,9 @@ class CleanNotebook:
         if self.path is None:
             yield io.BytesIO(self.data)
             return
-        with _readable(self.path), open(self.path, "rb") as file:
+        with _readable():  # only opening it: errors while uploading are AWS's, not the file's
+            file = open(self.path, "rb")  # noqa: SIM115 - closed below, after the upload
+        with file:
             yield file
 
     def validate(self) -> None:
@@ -72,12 +74,12 @@ class CleanNotebook:
         if self.path is None:
             _parse(_utf8_reader(self.data))
             return
-        with _readable(self.path), open(self.path, encoding="utf-8") as file:
+        with _readable(), open(self.path, encoding="utf-8") as file:
             _parse(file.read)
 
 
 @contextmanager
-def _readable(path: str) -> Iterator[None]:
+def _readable() -> Iterator[None]:
     """A file that vanished or can't be read while it is used: 400 ``errors.notebook``."""
     try:
         yield
@@ -120,7 +122,7 @@ def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
 def prepare_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     """Check a notebook's size (413) and name (400); its content is left to ``validate()``."""
     if source.path is not None:
-        with _readable(source.path):
+        with _readable():
             size = os.stat(source.path).st_size
         check_size(size, max_bytes)
         return CleanNotebook(
