@@ -37,7 +37,6 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         self.startup = CoreStartup(settings, self._executor)
         self.settings.update(atmo_lab_startup=self.startup, atmo_lab_executor=self._executor)
         self._warn_about_anonymous_owners(settings)
-        self.log.info("atmo_lab: store %s, region %s", _safe_url(settings.db_url), settings.region)
 
     def _warn_about_anonymous_owners(self, settings: Settings) -> None:
         provider = getattr(self.serverapp, "identity_provider", None)
@@ -73,6 +72,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         except Exception:
             self.log.exception("atmo_lab: could not open the store; requests will retry")
             return
+        self.log.info("atmo_lab: store %s, region %s", _safe_url(core), core.settings.region)
         if core.settings.embedded_worker:
             core.worker.start(workers=core.settings.worker_threads)
             from .jobs.local import reconcile_runs  # runs a killed server left: settle them now
@@ -86,12 +86,6 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
             self.core.close()
 
 
-def _safe_url(url: str) -> str:
+def _safe_url(core: Core) -> str:
     """The store's URL without its password."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    return core.store.engine.url.render_as_string(hide_password=True)

@@ -8,7 +8,6 @@ worker thread when the server's loop starts; requests that arrive earlier wait f
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 from concurrent.futures import Executor, Future
 from typing import TYPE_CHECKING
@@ -17,8 +16,6 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .core import Core
-
-log = logging.getLogger(__name__)
 
 
 class CoreStartup:

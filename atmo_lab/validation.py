@@ -11,6 +11,8 @@ from .errors import ValidationFailed
 
 IDENTIFIER_RE = re.compile(r"^[a-z0-9-]{1,100}$")
 IDENTIFIER_HELP = "Use 1 to 100 lowercase letters, digits and hyphens."
+# Characters a one-line name can't hold (NUL can't even be stored in PostgreSQL).
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # Dates a schedule can compute with (occurrences after 9999-12-31 don't exist in Python).
 MIN_YEAR, MAX_YEAR = 1970, 9000
 

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import TooLarge, ValidationFailed
-from .rules import DEFAULT_KERNEL
+from ..validation import CONTROL_CHARS
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NAME_BYTES = 255
 NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 READ_CHARS = 1 << 20
 NOT_JSON = "The notebook is not valid JSON."
 
@@ -72,10 +71,10 @@ class CleanNotebook:
     def validate(self) -> None:
         """400 ``errors.notebook`` unless the content is a valid nbformat 4 notebook."""
         if self.path is None:
-            _parse(_utf8_reader(self.data))
+            _check_content(_utf8_reader(self.data))
             return
         with _readable(), open(self.path, encoding="utf-8") as file:
-            _parse(file.read)
+            _check_content(file.read)
 
 
 @contextmanager
@@ -95,7 +94,7 @@ def check_notebook_name(value: object, field: str = "notebook_name") -> str:
     name = unicodedata.normalize("NFC", value)
     if not name.endswith(NOTEBOOK_SUFFIX) or len(name) == len(NOTEBOOK_SUFFIX):
         raise ValidationFailed({field: "Only Jupyter notebooks (.ipynb files) can be scheduled."})
-    if "/" in name or "\\" in name or _CONTROL.search(name) or name != name.strip():
+    if "/" in name or "\\" in name or CONTROL_CHARS.search(name) or name != name.strip():
         raise ValidationFailed(
             {field: "Use a plain file name without folders or control characters."}
         )
@@ -152,14 +151,13 @@ def _utf8_reader(data: bytes) -> Callable[[int], str]:
     return read
 
 
-def _parse(read: Callable[[int], str]) -> Mapping[str, Any]:
-    """The notebook's skeleton (sources and outputs emptied), validated as nbformat 4."""
+def _check_content(read: Callable[[int], str]) -> None:
+    """400 ``errors.notebook`` unless the text `read` returns is a valid nbformat 4 notebook."""
     try:
         skeleton = _NotebookReader(read).skeleton()
     except (UnicodeDecodeError, ValueError, RecursionError):  # (nested too deeply)
         raise ValidationFailed({"notebook": NOT_JSON}) from None
     check_nbformat(skeleton)
-    return skeleton
 
 
 def check_nbformat(node: Any) -> None:
@@ -322,14 +320,6 @@ def _empty_text(node: dict[str, Any], key: str) -> None:
         node[key] = ""
     elif isinstance(value, list) and set(map(type, value)) <= {str}:
         node[key] = []
-
-
-def kernel_name(node: Mapping[str, Any]) -> str:
-    """The kernel a notebook asks for (its kernelspec), ``python3`` when it names none."""
-    metadata = node.get("metadata") or {}
-    spec = metadata.get("kernelspec") if isinstance(metadata, Mapping) else None
-    name = spec.get("name") if isinstance(spec, Mapping) else None
-    return name if isinstance(name, str) and name else DEFAULT_KERNEL
 
 
 def notebook_key(identifier: str, name: str) -> str:

@@ -22,10 +22,11 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .rules import DEFAULT_KERNEL
+
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
 ERROR_MARKER_TAG = "papermill-error-cell-tag"
-DEFAULT_KERNEL = "python3"
 
 
 def _tags(cell: Mapping[str, Any]) -> set[str]:

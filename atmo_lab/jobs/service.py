@@ -32,7 +32,6 @@ from .notebooks import (
     NotebookSource,
     notebook_key,
     prepare_notebook,
-    read_notebook,
 )
 from .records import job_to_dict, latest_run, latest_runs, run_to_dict
 from .runs import (
@@ -271,10 +270,8 @@ def _source_from_body(
     return NotebookSource(name=name if isinstance(name, str) else "", content=content)
 
 
-def _read(
-    core: Core, source: NotebookSource | None, required: bool, validate: bool = True
-) -> CleanNotebook | None:
-    """The notebook of a request, checked (its content too unless `validate` is False)."""
+def _read(core: Core, source: NotebookSource | None, required: bool) -> CleanNotebook | None:
+    """The notebook of a request, its size and name checked (its content is ``validate()``'s)."""
     if source is None:
         if required:
             raise ValidationFailed(
@@ -284,8 +281,7 @@ def _read(
                 }
             )
         return None
-    check = read_notebook if validate else prepare_notebook
-    return check(source, core.settings.max_notebook_bytes)
+    return prepare_notebook(source, core.settings.max_notebook_bytes)
 
 
 def create_job(
@@ -304,7 +300,7 @@ def create_job(
     clean: CleanNotebook | None = None
     try:
         source = notebook or _source_from_body(fields_in)
-        clean = _read(core, source, required=True, validate=False)
+        clean = _read(core, source, required=True)
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:
@@ -449,6 +445,8 @@ def update_job(
     try:
         source = notebook or _source_from_body(fields_in, default_name=current.notebook_name)
         clean = _read(core, source, required=False)
+        if clean is not None:
+            clean.validate()  # before the upload: it may replace the stored notebook
     except ValidationFailed as exc:
         errors.update(exc.errors)
     try:

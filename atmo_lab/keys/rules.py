@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import re
 import warnings
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
 
 from ..errors import ValidationFailed
+from ..validation import CONTROL_CHARS
 
 MAX_KEY_LENGTH = 100_000
 MAX_TITLE_LENGTH = 100
@@ -37,7 +37,6 @@ PRIVATE = (
     "(the .pub file, for example ~/.ssh/id_ed25519.pub)."
 )
 PRIVATE_MARKERS = ("PRIVATE KEY", "PuTTY-User-Key-File", "OPENSSH PRIVATE")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ def parse_public_key(text: object) -> ParsedKey:
         raise ValidationFailed({"key": TOO_LARGE})
     if any(marker in key for marker in PRIVATE_MARKERS):
         raise ValidationFailed({"key": PRIVATE})
-    if _CONTROL.search(key):  # one line (NUL can't even be stored in PostgreSQL)
+    if CONTROL_CHARS.search(key):  # one line
         raise ValidationFailed({"key": INVALID})
     parts = key.split()
     if len(parts) < 2:
@@ -106,7 +105,7 @@ def validate_title(title: object) -> str:
     if not isinstance(title, str) or not title.strip():
         raise ValidationFailed({"title": "Give the key a title."})
     title = title.strip()
-    if _CONTROL.search(title):
+    if CONTROL_CHARS.search(title):
         raise ValidationFailed({"title": "Use a one-line title without control characters."})
     if len(title) > MAX_TITLE_LENGTH:
         raise ValidationFailed(
