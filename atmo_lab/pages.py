@@ -6,12 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import BigInteger, Integer, Select, bindparam
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from .errors import ValidationFailed
 
 MAX_PAGE_SIZE = 1000
+PAGE_AFTER = "page_after"
+PAGE_ROWS = "page_rows"
+NO_CURSOR = 2**63 - 1  # the largest cursor parse_cursor accepts: "from the newest row"
 
 
 @dataclass(frozen=True)
@@ -46,31 +50,40 @@ def parse_cursor(value: object) -> int | None:
         return None
     text = str(value)
     # ASCII digits only ("²".isdigit() is true), and no larger than an id can be.
-    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > 2**63 - 1:
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > NO_CURSOR:
         raise ValidationFailed({"cursor": "Pass the next_cursor of the previous page."})
     return int(text)
 
 
+def paged(query: Select[Any], key: ColumnElement[int]) -> Select[Any]:
+    """`query` newest first by `key`, from a cursor: run it with :func:`keyset_page`.
+
+    The cursor and the page size are bound parameters, so a statement built once (and cached by
+    its caller) serves every page.
+    """
+    return (
+        query.where(key < bindparam(PAGE_AFTER, type_=BigInteger))
+        .order_by(key.desc())
+        .limit(bindparam(PAGE_ROWS, type_=Integer))
+    )
+
+
 def keyset_page(
     session: Session,
-    query: Select[Any],
-    key: InstrumentedAttribute[int],
+    statement: Select[Any],
+    params: dict[str, Any],
     limit: int,
     cursor: str | None,
     serialise: Callable[[Any], dict[str, Any]],
 ) -> Page:
-    """Rows of `query` with ``key < cursor``, by descending key, at most `limit` of them.
+    """At most `limit` rows of a :func:`paged` statement after `cursor`, as a Page.
 
-    `query` selects a table (``select(Model.__table__)``) and runs on the session's connection:
-    plain rows, several times cheaper than ORM objects, with the attribute names `serialise`
-    expects.
+    Rows are keyed by their ``id`` column (the cursor is the last one's id). The statement runs
+    on the session's connection: plain rows, several times cheaper than ORM objects.
     """
     limit = parse_limit(limit, limit)
     after = parse_cursor(cursor)
-    if after is not None:
-        query = query.where(key < after)
-    rows = list(session.connection().execute(query.order_by(key.desc()).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = str(getattr(rows[-1], key.key)) if more and rows else None
-    return Page([serialise(r) for r in rows], next_cursor)
+    bound = {**params, PAGE_AFTER: NO_CURSOR if after is None else after, PAGE_ROWS: limit + 1}
+    rows = session.connection().execute(statement, bound).all()
+    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
+    return Page([serialise(r) for r in rows[:limit]], next_cursor)

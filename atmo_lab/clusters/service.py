@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -17,9 +18,10 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..keys.models import SSHKey
-from ..pages import Page, check_owner, keyset_page
+from ..pages import Page, check_owner, keyset_page, paged
 from ..store import utcnow
-from ..validation import Collector, check_identifier, check_int, iso, require_object
+from ..validation import Collector, check_identifier, check_int, require_object
+from ..views import Shape
 from .models import Cluster
 from .names import deduplicate, random_name
 from .releases import resolve_release
@@ -32,30 +34,36 @@ MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
 
 
+CLUSTER_SHAPE = Shape(
+    plain=(
+        "id",
+        "identifier",
+        "size",
+        "lifetime_hours",
+        "lifetime_extension_count",
+        "ssh_key_id",
+        "emr_release",
+        "jobflow_id",
+        "status",
+        "status_reason",
+        "master_address",
+        "owner",
+    ),
+    times=("created_at", "started_at", "ready_at", "finished_at", "expires_at"),
+    raw=("expires_at",),
+)
+
+
 def cluster_to_dict(cluster: Cluster, now: dt.datetime | None = None) -> dict[str, Any]:
-    now = now or utcnow()
-    active = cluster.status in emr.ACTIVE_STATES
-    return {
-        "id": cluster.id,
-        "identifier": cluster.identifier,
-        "size": cluster.size,
-        "lifetime_hours": cluster.lifetime_hours,
-        "lifetime_extension_count": cluster.lifetime_extension_count,
-        "ssh_key_id": cluster.ssh_key_id,
-        "emr_release": cluster.emr_release,
-        "jobflow_id": cluster.jobflow_id,
-        "status": cluster.status,
-        "status_reason": cluster.status_reason,
-        "master_address": cluster.master_address,
-        "created_at": iso(cluster.created_at),
-        "started_at": iso(cluster.started_at),
-        "ready_at": iso(cluster.ready_at),
-        "finished_at": iso(cluster.finished_at),
-        "expires_at": iso(cluster.expires_at),
-        "is_active": active,
-        "is_expiring_soon": active and cluster.expires_at <= now + EXPIRY_WARNING_WINDOW,
-        "owner": cluster.owner,
-    }
+    return _with_state(*CLUSTER_SHAPE.from_object(cluster), now or utcnow())
+
+
+def _with_state(item: dict[str, Any], raw: Sequence[Any], now: dt.datetime) -> dict[str, Any]:
+    (expires_at,) = raw
+    active = item["status"] in emr.ACTIVE_STATES
+    item["is_active"] = active
+    item["is_expiring_soon"] = active and expires_at <= now + EXPIRY_WARNING_WINDOW
+    return item
 
 
 def size_limit(core: Core, caller: Caller) -> int | None:
@@ -85,22 +93,31 @@ def list_clusters(
     if status not in emr.STATUS_GROUPS:
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
     check_owner(owner)
-    query = select(Cluster.__table__)
-    if not (owner == "all" and caller.is_maintainer):
-        query = query.where(Cluster.owner == caller.username)
-    states = emr.STATUS_GROUPS[status]
-    if states is not None:
-        query = query.where(Cluster.status.in_(states))
+    everyone = owner == "all" and caller.is_maintainer
+    statement = _list_statement(everyone, status)
     now = utcnow()
     with core.store.reader() as session:
         return keyset_page(
             session,
-            query,
-            Cluster.id,
+            statement,
+            {} if everyone else {"owner": caller.username},
             limit or core.settings.page_size,
             cursor,
-            lambda c: cluster_to_dict(c, now),
+            lambda row: _with_state(*CLUSTER_SHAPE.from_row(row), now),
         )
+
+
+@functools.cache
+def _list_statement(everyone: bool, status: str) -> Select[Any]:
+    """The list query of one owner (``:owner``) or everyone's, in one status group."""
+    table = Cluster.__table__
+    query = select(*CLUSTER_SHAPE.columns(table))
+    if not everyone:
+        query = query.where(table.c.owner == bindparam("owner"))
+    states = emr.STATUS_GROUPS[status]
+    if states is not None:
+        query = query.where(table.c.status.in_(states))
+    return paged(query, table.c.id)
 
 
 def visible_cluster(session: Session, caller: Caller, cluster_id: int) -> Cluster:

@@ -3,92 +3,120 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ScalarSelect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from .. import emr
 from ..core import Core
 from ..notifications.service import notify
 from ..store import utcnow
-from ..validation import iso
+from ..views import Shape
 from .models import Job, JobRun
 from .rules import MISSED
 
-# A JobRun, or a row of its table (lists read rows: same attribute names, far cheaper to load).
-RunRecord = Any
+RUN_SHAPE = Shape(
+    plain=(
+        "id",
+        "job_id",
+        "status",
+        "status_reason",
+        "jobflow_id",
+        "executor",
+        "is_manual",
+        "output_notebook_key",
+        "error",
+    ),
+    times=("scheduled_at", "started_at", "ready_at", "finished_at", "created_at"),
+    raw=("started_at", "finished_at"),
+)
+JOB_SHAPE = Shape(
+    plain=(
+        "id",
+        "identifier",
+        "description",
+        "notebook_name",
+        "notebook_s3_key",
+        "result_visibility",
+        "size",
+        "interval_in_hours",
+        "schedule",
+        "timezone",
+        "job_timeout_hours",
+        "is_enabled",
+        "emr_release",
+        "parameters",
+        "executor",
+        "owner",
+    ),
+    times=("start_date", "end_date", "expired_date", "next_run_at", "created_at", "modified_at"),
+)
+LATEST = "latest_"  # label prefix of the latest run's columns in a job row
 
 
-def run_to_dict(run: RunRecord) -> dict[str, Any]:
-    duration = None
-    if run.started_at is not None and run.finished_at is not None:
-        duration = max(0.0, (run.finished_at - run.started_at).total_seconds())
-    return {
-        "id": run.id,
-        "job_id": run.job_id,
-        "status": run.status,
-        "status_reason": run.status_reason,
-        "jobflow_id": run.jobflow_id,
-        "executor": run.executor,
-        "is_manual": run.is_manual,
-        "is_active": run.status in emr.ACTIVE_STATES,
-        "scheduled_at": iso(run.scheduled_at),
-        "started_at": iso(run.started_at),
-        "ready_at": iso(run.ready_at),
-        "finished_at": iso(run.finished_at),
-        "duration_seconds": duration,
-        "output_notebook_key": run.output_notebook_key,
-        "error": run.error,
-        "created_at": iso(run.created_at),
-    }
+def run_to_dict(run: JobRun) -> dict[str, Any]:
+    return _with_duration(*RUN_SHAPE.from_object(run))
 
 
-def job_to_dict(job: Job, latest: RunRecord | None) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "identifier": job.identifier,
-        "description": job.description,
-        "notebook_name": job.notebook_name,
-        "notebook_s3_key": job.notebook_s3_key,
-        "result_visibility": job.result_visibility,
-        "size": job.size,
-        "interval_in_hours": job.interval_in_hours,
-        "schedule": job.schedule,
-        "timezone": job.timezone,
-        "job_timeout_hours": job.job_timeout_hours,
-        "start_date": iso(job.start_date),
-        "end_date": iso(job.end_date),
-        "expired_date": iso(job.expired_date),
-        "is_enabled": job.is_enabled,
-        "emr_release": job.emr_release,
-        "parameters": job.parameters or {},
-        "executor": job.executor,
-        "next_run_at": iso(job.next_run_at),
-        "latest_run": run_to_dict(latest) if latest is not None else None,
-        "owner": job.owner,
-        "created_at": iso(job.created_at),
-        "modified_at": iso(job.modified_at),
-    }
+def run_from_row(row: Sequence[Any], start: int = 0) -> dict[str, Any]:
+    """A run selected with ``RUN_SHAPE.columns()`` at `start`."""
+    return _with_duration(*RUN_SHAPE.from_row(row, start))
 
 
-def latest_runs(session: Session, job_ids: Iterable[int]) -> dict[int, RunRecord]:
-    """The newest run (missed occurrences aside) of each job, in one query."""
-    ids = list(job_ids)
-    if not ids:
-        return {}
-    newest = (
-        select(func.max(JobRun.id))
-        .where(JobRun.job_id.in_(ids), JobRun.status != MISSED)
-        .group_by(JobRun.job_id)
+def _with_duration(item: dict[str, Any], raw: Sequence[Any]) -> dict[str, Any]:
+    started, finished = raw
+    item["is_active"] = item["status"] in emr.ACTIVE_STATES
+    item["duration_seconds"] = (
+        None
+        if started is None or finished is None
+        else max(0.0, (finished - started).total_seconds())
     )
-    rows = session.connection().execute(select(JobRun.__table__).where(JobRun.id.in_(newest)))
-    return {run.job_id: run for run in rows}
+    return item
 
 
-def latest_run(session: Session, job_id: int) -> RunRecord | None:
-    return latest_runs(session, [job_id]).get(job_id)
+def job_to_dict(job: Job, latest: JobRun | None) -> dict[str, Any]:
+    item, _ = JOB_SHAPE.from_object(job)
+    return _with_latest(item, run_to_dict(latest) if latest is not None else None)
+
+
+def job_from_row(row: Sequence[Any]) -> dict[str, Any]:
+    """A job selected with :func:`job_columns`, its latest run included."""
+    item, _ = JOB_SHAPE.from_row(row)
+    has_run = row[JOB_SHAPE.width] is not None
+    return _with_latest(item, run_from_row(row, JOB_SHAPE.width) if has_run else None)
+
+
+def _with_latest(item: dict[str, Any], latest: dict[str, Any] | None) -> dict[str, Any]:
+    item["parameters"] = item["parameters"] or {}
+    item["latest_run"] = latest
+    return item
+
+
+def latest_run_id(job_id: ColumnElement[int] | int) -> ScalarSelect[int]:
+    """The id of a job's newest run, missed occurrences aside."""
+    return (
+        select(JobRun.id)
+        .where(JobRun.job_id == job_id, JobRun.status != MISSED)
+        .order_by(JobRun.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def job_columns() -> tuple[list[ColumnElement[Any]], FromClause]:
+    """The columns of a job row with its latest run (``LATEST``-prefixed), and their FROM."""
+    jobs = Job.__table__
+    latest = JobRun.__table__.alias("latest_run")
+    newest = latest_run_id(jobs.c.id).correlate(jobs)
+    columns = JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(latest, LATEST)
+    return columns, jobs.outerjoin(latest, latest.c.id == newest)
+
+
+def latest_run(session: Session, job_id: int) -> JobRun | None:
+    return session.scalars(select(JobRun).where(JobRun.id == latest_run_id(job_id))).first()
 
 
 def active_run_id(session: Session, job_id: int) -> int | None:

@@ -7,12 +7,13 @@ change or delete them (reference/atmo.md §9); everyone else gets 404.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AtmoError, AwsFailure, Conflict, NotFound, ValidationFailed
-from ..pages import Page, check_owner, keyset_page
+from ..pages import Page, check_owner, keyset_page, paged
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from . import local
@@ -33,7 +34,15 @@ from .notebooks import (
     notebook_key,
     prepare_notebook,
 )
-from .records import job_to_dict, latest_run, latest_runs, run_to_dict
+from .records import (
+    RUN_SHAPE,
+    job_columns,
+    job_from_row,
+    job_to_dict,
+    latest_run,
+    run_from_row,
+    run_to_dict,
+)
 from .runs import (
     apply_run_info,
     claim_due_jobs,
@@ -74,6 +83,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
+# Uploads that overlap validation (a thread started per request would cost as much as a small
+# notebook's validation); validation runs in the request's own thread, so nothing waits on itself.
+_UPLOADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atmo-lab-upload")
 # A stored notebook with no job row older than this is a leftover of a crashed request.
 ORPHAN_NOTEBOOK_SECONDS = 600
 # Results written before a job existed belong to an earlier job with the same identifier.
@@ -115,20 +127,30 @@ def list_jobs(
 ) -> Page:
     """The caller's jobs (everyone's for a maintainer asking ``owner=all``), newest first."""
     check_owner(owner)
-    query = select(Job.__table__)
-    if not (owner == "all" and caller.is_maintainer):
-        query = query.where(Job.owner == caller.username)
+    everyone = owner == "all" and caller.is_maintainer
+    params = {} if everyone else {"owner": caller.username}
     with core.store.reader() as session:
-        rows: dict[int, Job] = {}
+        return keyset_page(
+            session, _jobs_statement(everyone), params, _limit(limit, core), cursor, job_from_row
+        )
 
-        def keep(job: Job) -> dict[str, Any]:
-            rows[job.id] = job
-            return {"id": job.id}
 
-        page = keyset_page(session, query, Job.id, _limit(limit, core), cursor, keep)
-        latest = latest_runs(session, rows)
-        items = [job_to_dict(rows[item["id"]], latest.get(item["id"])) for item in page.items]
-        return Page(items, page.next_cursor)
+@functools.cache
+def _jobs_statement(everyone: bool) -> Select[Any]:
+    """Jobs with their latest runs, of one owner (``:owner``) or everyone's."""
+    columns, source = job_columns()
+    query = select(*columns).select_from(source)
+    if not everyone:
+        query = query.where(Job.__table__.c.owner == bindparam("owner"))
+    return paged(query, Job.__table__.c.id)
+
+
+@functools.cache
+def _runs_statement() -> Select[Any]:
+    """The runs of job ``:job_id``."""
+    runs = JobRun.__table__
+    query = select(*RUN_SHAPE.columns(runs)).where(runs.c.job_id == bindparam("job_id"))
+    return paged(query, runs.c.id)
 
 
 def _limit(limit: int | str | None, core: Core) -> int:
@@ -168,8 +190,14 @@ def list_runs(
     """A job's runs, newest first (missed occurrences included)."""
     with core.store.reader() as session:
         visible_job(session, caller, job_id)
-        query = select(JobRun.__table__).where(JobRun.job_id == job_id)
-        return keyset_page(session, query, JobRun.id, _limit(limit, core), cursor, run_to_dict)
+        return keyset_page(
+            session,
+            _runs_statement(),
+            {"job_id": job_id},
+            _limit(limit, core),
+            cursor,
+            run_from_row,
+        )
 
 
 def get_run(core: Core, caller: Caller, run_id: int) -> dict[str, Any]:
@@ -375,19 +403,18 @@ def _upload_validating(
     """:func:`_upload_new` while the notebook's content is validated: the two overlap (for a
     large notebook each takes a good part of the request). An invalid notebook's upload is
     removed again, and its 400 wins over any upload error."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="atmo-lab-upload") as pool:
-        uploading = pool.submit(_upload_new, core, key, notebook, identifier, taken)
+    uploading = _UPLOADS.submit(_upload_new, core, key, notebook, identifier, taken)
+    try:
+        notebook.validate()
+    except ValidationFailed:
         try:
-            notebook.validate()
-        except ValidationFailed:
-            try:
-                created = uploading.result()
-            except AtmoError:
-                created = False
-            if created:
-                _delete_quietly(core, key)
-            raise
-        return uploading.result()
+            created = uploading.result()
+        except AtmoError:
+            created = False
+        if created:
+            _delete_quietly(core, key)
+        raise
+    return uploading.result()
 
 
 def _upload_new(

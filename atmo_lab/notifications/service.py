@@ -12,7 +12,7 @@ from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, NotFound
-from ..pages import Page, keyset_page
+from ..pages import Page, keyset_page, paged
 from ..store import rowcount, utcnow
 from ..validation import iso
 from .models import Notification
@@ -79,8 +79,8 @@ def list_notifications(
     with core.store.reader() as session:
         return keyset_page(
             session,
-            query,
-            Notification.id,
+            paged(query, Notification.__table__.c.id),
+            {},
             limit or core.settings.page_size,
             cursor,
             notification_to_dict,

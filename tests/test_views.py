@@ -1,0 +1,120 @@
+"""Lists read rows straight from the store (atmo_lab.views); single reads and the answers to
+changes serialise ORM objects. Both must give the same object, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from atmo_lab.clusters import service as clusters
+from atmo_lab.core import Core
+from atmo_lab.jobs import service as jobs
+from atmo_lab.jobs.models import JobRun
+from atmo_lab.keys import service as keys
+from atmo_lab.validation import iso
+from atmo_lab.views import _sqlite_iso
+
+from .support import public_key
+from .test_jobs_support import job_body
+from .test_widgets_support import make_core
+
+BOTH_STORES = True
+UTC = dt.timezone.utc
+
+
+@pytest.fixture
+def core(aws: Any, atmo_config: dict[str, Any]) -> Iterator[Core]:
+    core = make_core(atmo_config)
+    yield core
+    core.close()
+
+
+def add_run(core: Core, job_id: int, status: str, **values: Any) -> int:
+    with core.store.session() as session:
+        run = JobRun(job_id=job_id, executor="emr", status=status, size=1, emr_release="7.5.0",
+                     scheduled_at=dt.datetime(2026, 3, 1, 9, tzinfo=UTC), **values)  # fmt: skip
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def test_a_cluster_listed_is_the_cluster_read_and_launched(core: Core) -> None:
+    caller = core.caller()
+    key = keys.add_key(core, caller, "laptop", public_key())
+    body = {"size": 2, "lifetime_hours": 4, "ssh_key_id": key["id"]}
+    launched = clusters.launch_cluster(core, caller, body)
+    extended = clusters.extend_cluster(core, caller, launched["id"], {"hours": 2})
+    [listed] = clusters.list_clusters(core, caller).items
+    assert listed == clusters.get_cluster(core, caller, launched["id"]) == extended
+    assert listed["is_active"] is True and listed["is_expiring_soon"] is False
+    assert listed["expires_at"] == dt.datetime.fromisoformat(extended["expires_at"]).isoformat()
+    terminated = clusters.terminate_cluster(core, caller, launched["id"])
+    [gone] = clusters.list_clusters(core, caller, status="all").items
+    assert gone == terminated == clusters.get_cluster(core, caller, launched["id"])
+    assert gone["is_active"] is False and gone["finished_at"] is not None
+
+
+def test_a_job_listed_is_the_job_read_with_its_latest_run(core: Core) -> None:
+    caller = core.caller()
+    created = jobs.create_job(core, caller, job_body(parameters={"n": 3}))
+    [listed] = jobs.list_jobs(core, caller).items
+    assert listed == created == jobs.get_job(core, caller, created["id"])
+    assert listed["latest_run"] is None and listed["parameters"] == {"n": 3}
+
+    started = dt.datetime(2026, 3, 1, 9, 0, 1, 250000, tzinfo=UTC)
+    ran = add_run(core, created["id"], "TERMINATED_WITH_ERRORS", started_at=started,
+                  finished_at=started + dt.timedelta(minutes=2), jobflow_id="j-1",
+                  error={"cell_index": 2, "ename": "ValueError", "evalue": "x"})  # fmt: skip
+    add_run(core, created["id"], "MISSED")  # a newer occurrence that never ran is not "latest"
+    [listed] = jobs.list_jobs(core, caller).items
+    assert listed == jobs.get_job(core, caller, created["id"])
+    latest = listed["latest_run"]
+    assert latest == jobs.get_run(core, caller, ran)
+    assert latest["id"] == ran and latest["duration_seconds"] == 120.0
+    assert latest["started_at"] == "2026-03-01T09:00:01.250000+00:00"
+    assert latest["error"] == {"cell_index": 2, "ename": "ValueError", "evalue": "x"}
+    runs = jobs.list_runs(core, caller, created["id"]).items
+    assert [r["status"] for r in runs] == ["MISSED", "TERMINATED_WITH_ERRORS"]
+    assert runs == [jobs.get_run(core, caller, r["id"]) for r in runs]
+    assert runs[0]["is_active"] is False and runs[0]["duration_seconds"] is None
+
+
+@pytest.mark.atmo(multi_user=True, maintainers=["mia"])
+def test_pages_of_one_owner_or_everyone(core: Core) -> None:
+    caller = core.caller("alice")
+    ids = [jobs.create_job(core, caller, job_body(identifier=f"job-{i}"))["id"] for i in range(5)]
+    other = core.caller("bob")
+    jobs.create_job(core, other, job_body(identifier="bobs"))
+    seen, cursor = [], None
+    while True:
+        page = jobs.list_jobs(core, caller, limit=2, cursor=cursor)
+        seen += [j["id"] for j in page.items]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == list(reversed(ids))  # bob's job is not among them
+    assert [j["identifier"] for j in jobs.list_jobs(core, other).items] == ["bobs"]
+    assert [j["identifier"] for j in jobs.list_jobs(core, other, owner="all").items] == ["bobs"]
+    everyone = jobs.list_jobs(core, core.caller("mia"), owner="all").items
+    assert len(everyone) == 6 and {j["owner"] for j in everyone} == {"alice", "bob"}
+    last = jobs.list_jobs(core, caller, limit=5)
+    assert last.next_cursor is None and len(last.items) == 5  # exactly a page: no empty next page
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "2026-03-01 09:00:00.000000",
+        "2026-03-01 09:00:00.000250",
+        "2026-03-01 09:00:00",  # written by hand or by CURRENT_TIMESTAMP
+        "2026-03-01 09:00:00.5",
+        "2026-03-01T09:00:00.123",
+    ],
+)
+def test_sqlite_timestamps_are_formatted_as_iso_formats_them(stored: str) -> None:
+    parsed = dt.datetime.fromisoformat(stored).replace(tzinfo=UTC)
+    assert _sqlite_iso(stored) == iso(parsed)
+    assert _sqlite_iso(None) is None
