@@ -99,27 +99,7 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
 
     def json_body(self) -> Any:
         """The parsed JSON body (400 naming ``body`` when it isn't JSON)."""
-        raw = self.request.body
-        if not raw:
-            return {}
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise ApiError(
-                400, "The body is not valid JSON.", {"body": "Send valid JSON."}
-            ) from None
-        if _SURROGATE_ESCAPE.search(raw):
-            try:  # escaped surrogate pairs are fine; a lone one can't be stored or sent on
-                json.dumps(data, ensure_ascii=False).encode("utf-8")
-            except (UnicodeEncodeError, RecursionError):
-                raise ApiError(
-                    400,
-                    "The body contains text that is not valid Unicode.",
-                    {
-                        "body": "Send valid Unicode text (a \\uD800-\\uDFFF escape on its own isn't)."
-                    },
-                ) from None
-        return data
+        return parse_json(self.request.body)
 
     def reply(self, data: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -152,6 +132,35 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
             message = self._reason
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"message": message, "errors": errors}))
+
+
+def not_json() -> ApiError:
+    return ApiError(400, "The body is not valid JSON.", {"body": "Send valid JSON."})
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body's JSON (400 naming ``body`` when it isn't JSON or valid Unicode)."""
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise not_json() from None
+    if _SURROGATE_ESCAPE.search(raw):  # escaped pairs are fine; a lone one can't be stored
+        check_unicode(data)
+    return data
+
+
+def check_unicode(data: Any) -> None:
+    """400 naming ``body`` when parsed JSON holds a lone surrogate (no store can hold one)."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (UnicodeEncodeError, RecursionError):
+        raise ApiError(
+            400,
+            "The body contains text that is not valid Unicode.",
+            {"body": "Send valid Unicode text (a \\uD800-\\uDFFF escape on its own isn't)."},
+        ) from None
 
 
 def object_id(value: str) -> int:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import posixpath
-from typing import TYPE_CHECKING, Any
+import tempfile
+from typing import IO, TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
@@ -15,8 +16,23 @@ from jupyter_server.services.contents.filemanager import (
 from tornado import web
 
 from ..errors import AtmoError
-from ..handlers import ApiError, AtmoHandler, deferred, object_id, route
-from .notebooks import NOTEBOOK_CONTENT_TYPE, NotebookSource, check_size, content_disposition
+from ..handlers import (
+    ApiError,
+    AtmoHandler,
+    check_unicode,
+    deferred,
+    not_json,
+    object_id,
+    parse_json,
+    route,
+)
+from .notebooks import (
+    NOTEBOOK_CONTENT_TYPE,
+    NotebookSource,
+    check_size,
+    content_disposition,
+    read_body_file,
+)
 
 if TYPE_CHECKING:
     from . import service
@@ -24,10 +40,88 @@ else:
     service = deferred("atmo_lab.jobs.service")
 
 CHUNK_BYTES = 256 * 1024
+# Bodies up to this size are parsed whole, as on every other route; larger ones (a notebook sent
+# in the body) are spooled to disk and read a cell at a time, the notebook streamed to S3.
+SPOOL_IN_MEMORY = 4 * 1024 * 1024
+
+
+class BodySpool:
+    """A request body as it arrives: in memory, then in a temporary file once it is large."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.memory = bytearray()
+        self.file: IO[bytes] | None = None
+
+    @property
+    def too_large(self) -> bool:
+        return self.size > self.limit
+
+    def write(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        if self.too_large:  # keep reading (the client is still sending), keep nothing
+            self.close()
+            return
+        if self.file is None and len(self.memory) + len(chunk) > SPOOL_IN_MEMORY:
+            self.file = tempfile.NamedTemporaryFile(prefix="atmo-lab-body-", suffix=".json")  # noqa: SIM115
+            self.file.write(self.memory)
+            self.memory = bytearray()
+        if self.file is not None:
+            self.file.write(chunk)
+        else:
+            self.memory += chunk
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()  # deletes it
+            self.file = None
+        self.memory = bytearray()
 
 
 class JobsBaseHandler(AtmoHandler):
     auth_resource = "atmo_lab:jobs"
+    _spool: BodySpool | None = None
+
+    async def prepare(self) -> None:  # type: ignore[override]
+        await super().prepare()
+        if self.request.method in ("POST", "PATCH") and _streams_body(self):
+            if self.current_user is None:  # nothing is spooled for anonymous clients
+                raise web.HTTPError(403)
+            # a notebook in the body, escaped as JSON, with the other fields around it
+            self._spool = BodySpool(2 * self.core.settings.max_notebook_bytes + SPOOL_IN_MEMORY)
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._spool is not None:
+            self._spool.write(chunk)
+
+    def on_finish(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
+
+    def on_connection_close(self) -> None:
+        super().on_connection_close()
+        self.on_finish()
+
+    async def spooled_body(self) -> Any:
+        """The JSON body; a large one is read from its file, its notebook left there."""
+        spool = self._spool
+        if spool is None:
+            return self.json_body()
+        if spool.too_large:
+            limit = self.core.settings.max_notebook_bytes
+            message = f"The request is larger than a notebook of {limit:,} bytes can make it."
+            raise ApiError(413, message, {"notebook": message})
+        if spool.file is None:
+            return parse_json(bytes(spool.memory))
+        spool.file.flush()
+        try:
+            body = await self.run(read_body_file, spool.file.name)
+        except ValueError:
+            raise not_json() from None
+        if isinstance(body, dict):
+            check_unicode({k: v for k, v in body.items() if k != "notebook"})
+        return body
 
     async def notebook_from_path(self, body: Any) -> NotebookSource | None:
         """Read ``notebook_path`` through the contents manager (nothing outside its root)."""
@@ -81,6 +175,11 @@ def _local_file(manager: Any, path: str) -> str | None:
     return os_path if os.path.isfile(os_path) else None
 
 
+def _streams_body(handler: web.RequestHandler) -> bool:
+    return bool(getattr(type(handler), "_stream_request_body", False))
+
+
+@web.stream_request_body
 class JobsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
@@ -98,7 +197,7 @@ class JobsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_body()
+        body = await self.spooled_body()
         caller = self.caller()
         notebook = await self.notebook_from_path(body)
         job = await self.run(service.create_job, self.core, caller, body, notebook)
@@ -115,6 +214,7 @@ class IdentifierAvailableHandler(JobsBaseHandler):
         self.reply(result)
 
 
+@web.stream_request_body
 class JobHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
@@ -125,7 +225,7 @@ class JobHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
-        body = self.json_body()
+        body = await self.spooled_body()
         caller, pk = self.caller(), object_id(job_id)
         # Only the owner may see the notebook being replaced: check before reading files.
         await self.run(service.get_job, self.core, caller, pk)

@@ -28,6 +28,7 @@ MAX_NAME_BYTES = 255
 NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
 READ_CHARS = 1 << 20
 NOT_JSON = "The notebook is not valid JSON."
+BinaryFile = IO[bytes] | io.RawIOBase
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class NotebookSource:
     content: str | bytes | Mapping[str, Any] = ""
     path: str | None = None
     name_field: str = "notebook_name"
+    span: tuple[int, int] | None = None  # (offset, length) of the notebook inside `path`
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,10 @@ class CleanNotebook:
     size: int
     data: bytes = b""
     path: str | None = None
+    offset: int | None = None  # where the notebook starts in `path` (None: the whole file)
 
     @contextmanager
-    def open(self) -> Iterator[IO[bytes]]:
+    def open(self) -> Iterator[BinaryFile]:
         """The notebook's bytes as a binary file, for streaming uploads."""
         if self.path is None:
             yield io.BytesIO(self.data)
@@ -66,15 +69,53 @@ class CleanNotebook:
         with _readable():  # only opening it: errors while uploading are AWS's, not the file's
             file = open(self.path, "rb")  # noqa: SIM115 - closed below, after the upload
         with file:
-            yield file
+            yield file if self.offset is None else _FileRange(file, self.offset, self.size)
 
     def validate(self) -> None:
         """400 ``errors.notebook`` unless the content is a valid nbformat 4 notebook."""
         if self.path is None:
             _check_content(_utf8_reader(self.data))
             return
-        with _readable(), open(self.path, encoding="utf-8") as file:
-            _check_content(file.read)
+        if self.offset is None:
+            with _readable(), open(self.path, encoding="utf-8") as file:
+                _check_content(file.read)
+            return
+        with _readable(), open(self.path, "rb") as file:
+            _check_content(_utf8_file_reader(_FileRange(file, self.offset, self.size)))
+
+
+class _FileRange(io.RawIOBase):
+    """`length` bytes of a binary file from `offset`, as a seekable file of their own."""
+
+    def __init__(self, file: IO[bytes], offset: int, length: int) -> None:
+        super().__init__()
+        self._file = file
+        self._offset = offset
+        self._length = length
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._length}[whence]
+        self._pos = max(0, base + pos)
+        return self._pos
+
+    def readinto(self, buffer: Any) -> int:
+        want = min(len(buffer), self._length - self._pos)
+        if want <= 0:
+            return 0
+        self._file.seek(self._offset + self._pos)
+        got = self._file.readinto(memoryview(buffer)[:want])  # type: ignore[attr-defined]
+        self._pos += got
+        return int(got)
 
 
 @contextmanager
@@ -121,12 +162,15 @@ def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
 def prepare_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     """Check a notebook's size (413) and name (400); its content is left to ``validate()``."""
     if source.path is not None:
-        with _readable():
-            size = os.stat(source.path).st_size
+        offset = None
+        if source.span is not None:
+            offset, size = source.span
+        else:
+            with _readable():
+                size = os.stat(source.path).st_size
         check_size(size, max_bytes)
-        return CleanNotebook(
-            check_notebook_name(source.name, source.name_field), size, path=source.path
-        )
+        name = check_notebook_name(source.name, source.name_field)
+        return CleanNotebook(name, size, path=source.path, offset=offset)
     content = source.content
     if isinstance(content, Mapping):  # already parsed (the request body): serialise it once
         data = json.dumps(content, ensure_ascii=False).encode("utf-8")
@@ -151,6 +195,17 @@ def _utf8_reader(data: bytes) -> Callable[[int], str]:
     return read
 
 
+def _utf8_file_reader(file: BinaryFile) -> Callable[[int], str]:
+    """``read(n)`` over a binary file of UTF-8, decoding a piece at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+
+    def read(n: int) -> str:
+        piece = file.read(n)
+        return decoder.decode(piece, final=not piece)
+
+    return read
+
+
 def _check_content(read: Callable[[int], str]) -> None:
     """400 ``errors.notebook`` unless the text `read` returns is a valid nbformat 4 notebook."""
     try:
@@ -158,6 +213,28 @@ def _check_content(read: Callable[[int], str]) -> None:
     except (UnicodeDecodeError, ValueError, RecursionError):  # (nested too deeply)
         raise ValidationFailed({"notebook": NOT_JSON}) from None
     check_nbformat(skeleton)
+
+
+@dataclass(frozen=True)
+class NotebookFile:
+    """A notebook's JSON at a byte range of a file: a large request body, spooled to disk."""
+
+    path: str
+    offset: int
+    length: int
+
+
+def read_body_file(path: str) -> Any:
+    """A JSON request body read from a file without holding its notebook: an object
+    ``notebook`` becomes a :class:`NotebookFile` (ValueError when the body isn't JSON)."""
+    with open(path, "rb") as file:
+        try:
+            fields, span = _NotebookReader(_utf8_file_reader(file)).body_fields()
+        except (UnicodeDecodeError, RecursionError) as exc:
+            raise ValueError(str(exc)) from None
+    if span is not None:
+        fields["notebook"] = NotebookFile(path, *span)
+    return fields
 
 
 def check_nbformat(node: Any) -> None:
@@ -199,14 +276,21 @@ class _NotebookReader:
         self._pos = 0
         self._eof = False
         self._decoder = json.JSONDecoder()
+        self._dropped_bytes = 0
 
     def skeleton(self) -> Any:
         """The document, its cells emptied (any other JSON value is returned as it is)."""
+        value = self._object() if self._peek() == "{" else self._value()
+        self._expect_end()
+        return value
+
+    def body_fields(self) -> tuple[Any, tuple[int, int] | None]:
+        """A request body's fields but an object ``notebook``, and that one's (offset, length)
+        in bytes: it is read (cells emptied) and dropped, for the upload to stream its bytes."""
         if self._peek() != "{":
-            value = self._value()
-            self._expect_end()
-            return value
-        top: dict[str, Any] = {}
+            return self.skeleton(), None
+        fields: dict[str, Any] = {}
+        span = None
         self._expect("{")
         if self._peek() == "}":
             self._pos += 1
@@ -216,13 +300,37 @@ class _NotebookReader:
                     raise ValueError("expected a key")
                 key = self._value()
                 self._expect(":")
-                top[key] = (
-                    self._cells() if key == "cells" and self._peek() == "[" else self._value()
-                )
+                if key == "notebook" and self._peek() == "{":
+                    start = self.byte_offset()
+                    self._object()
+                    span = (start, self.byte_offset() - start)
+                    fields.pop(key, None)
+                else:  # a repeated key counts as its last value, as for json.loads
+                    fields[key] = self._value()
+                    span = None if key == "notebook" else span
                 if self._next_of(",}") == "}":
                     break
         self._expect_end()
-        return top
+        return fields, span
+
+    def byte_offset(self) -> int:
+        """UTF-8 bytes read before the current position."""
+        return self._dropped_bytes + _utf8_length(self._text[: self._pos])
+
+    def _object(self) -> dict[str, Any]:
+        top: dict[str, Any] = {}
+        self._expect("{")
+        if self._peek() == "}":
+            self._pos += 1
+            return top
+        while True:
+            if self._peek() != '"':
+                raise ValueError("expected a key")
+            key = self._value()
+            self._expect(":")
+            top[key] = self._cells() if key == "cells" and self._peek() == "[" else self._value()
+            if self._next_of(",}") == "}":
+                return top
 
     def _expect_end(self) -> None:
         if self._peek() != "":
@@ -282,11 +390,16 @@ class _NotebookReader:
 
     def _fill(self, want: int) -> None:
         if self._pos > len(self._text) // 2:  # drop what was consumed
+            self._dropped_bytes += _utf8_length(self._text[: self._pos])
             self._text, self._pos = self._text[self._pos :], 0
         piece = self._read(want)
         if not piece:
             self._eof = True
         self._text += piece
+
+
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
 
 
 def _empty_bulk(cell: Any) -> Any:

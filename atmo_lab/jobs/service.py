@@ -30,6 +30,7 @@ from .intake import SCHEDULE_FIELDS, validate_create, validate_update
 from .models import Job, JobRun
 from .notebooks import (
     CleanNotebook,
+    NotebookFile,
     NotebookSource,
     notebook_key,
     prepare_notebook,
@@ -286,16 +287,15 @@ def _source_from_body(
         if body.get("notebook_name") not in (None, "") and default_name is not None:
             raise ValidationFailed({"notebook": "Send the notebook with its new name."})
         return None
-    if isinstance(notebook, str):
-        content: str | Mapping[str, Any] = notebook
-    elif isinstance(notebook, Mapping):
-        content = notebook
-    else:
-        raise ValidationFailed({"notebook": "Send the notebook as a JSON object."})
     name = body.get("notebook_name")
     if name in (None, "") and default_name is not None:
         name = default_name
-    return NotebookSource(name=name if isinstance(name, str) else "", content=content)
+    name = name if isinstance(name, str) else ""
+    if isinstance(notebook, NotebookFile):  # a large body, spooled to disk by the server
+        return NotebookSource(name, path=notebook.path, span=(notebook.offset, notebook.length))
+    if not isinstance(notebook, str | Mapping):
+        raise ValidationFailed({"notebook": "Send the notebook as a JSON object."})
+    return NotebookSource(name=name, content=notebook)
 
 
 def _read(core: Core, source: NotebookSource | None, required: bool) -> CleanNotebook | None:

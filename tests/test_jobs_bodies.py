@@ -1,0 +1,113 @@
+"""Large request bodies on POST/PATCH /jobs: spooled to disk, read a cell at a time, and the
+notebook's bytes streamed to S3 from the spool (never parsed whole). The threshold is lowered so
+small bodies take that path; every answer must be the one an in-memory body gets."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import pytest
+
+from atmo_lab.jobs import handlers as job_handlers
+
+from .test_jobs_support import CODE, counts, job_body, keys, notebook
+
+SPOOL = 16 * 1024
+
+
+@pytest.fixture(autouse=True)
+def spooled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Lowers the threshold; lists the spool files the handler read bodies from."""
+    monkeypatch.setattr(job_handlers, "SPOOL_IN_MEMORY", SPOOL)
+    read = job_handlers.read_body_file
+    files: list[str] = []
+
+    def reading(path: str) -> Any:
+        files.append(path)
+        return read(path)
+
+    monkeypatch.setattr(job_handlers, "read_body_file", reading)
+    return files
+
+
+def big_notebook(text: str = "naïve café ✓ ") -> dict[str, Any]:
+    """A notebook of several spool thresholds, with multi-byte text around the cells."""
+    nb = notebook(*[f"print({text!r} * {i})" for i in range(40)])
+    nb["metadata"]["title"] = text * 50
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": text * 200}]
+        cell["execution_count"] = None
+    return nb
+
+
+def raw(body: dict[str, Any], ascii: bool = False) -> bytes:
+    return json.dumps(body, ensure_ascii=ascii, indent=1).encode()
+
+
+def stored(aws: Any, key: str) -> bytes:
+    return bytes(aws.client("s3").get_object(Bucket=CODE, Key=key)["Body"].read())
+
+
+async def test_a_large_body_stores_the_notebook_as_sent(api, aws, core, spooled):
+    nb = big_notebook()
+    body = raw(job_body(notebook=nb, notebook_name="grand.ipynb", parameters={"n": 1}))
+    assert len(body) > 4 * SPOOL
+    r = await api("POST", "jobs", raw_body=body)
+    assert r.code == 201, r.body
+    job = r.json
+    assert job["notebook_name"] == "grand.ipynb" and job["parameters"] == {"n": 1}
+    data = stored(aws, job["notebook_s3_key"])
+    assert json.loads(data) == nb  # the notebook's bytes, exactly the value sent
+    start = body.index(b'"notebook": {') + len(b'"notebook": ')
+    assert data == body[start : start + len(data)]
+    assert len(spooled) == 1 and not os.path.exists(spooled[0])  # read from disk, then removed
+    download = await api("GET", f"jobs/{job['id']}/notebook")
+    assert download.code == 200 and download.body == data
+
+    edited = big_notebook("autre ünïcode ")
+    r = await api("PATCH", f"jobs/{job['id']}", raw_body=raw({"notebook": edited}))
+    assert r.code == 200, r.body
+    assert json.loads(stored(aws, job["notebook_s3_key"])) == edited
+    small = await api("PATCH", f"jobs/{job['id']}", {"description": "small bodies stay in memory"})
+    assert small.code == 200 and len(spooled) == 2
+
+
+async def test_a_large_body_is_refused_as_a_small_one_is(api, aws, core):
+    before = (keys(aws, CODE), counts(core))
+
+    async def refused(body: bytes, code: int, field: str) -> None:
+        r = await api("POST", "jobs", raw_body=body)
+        assert r.code == code, r.body
+        assert field in r.json["errors"], r.json
+        assert (keys(aws, CODE), counts(core)) == before
+
+    nb = big_notebook()
+    broken = raw(job_body(notebook=nb))
+    await refused(broken[:-2], 400, "body")  # cut short
+    await refused(broken.replace(b'"cells": [', b'"cells": [[', 1), 400, "body")
+    invalid = big_notebook()
+    invalid["cells"][3]["cell_type"] = "spreadsheet"
+    await refused(raw(job_body(notebook=invalid)), 400, "notebook")
+    old = big_notebook()
+    old["nbformat"] = 3
+    await refused(raw(job_body(notebook=old)), 400, "notebook")
+    await refused(raw(job_body(notebook=nb, notebook_name="x.txt")), 400, "notebook_name")
+    await refused(raw(job_body(notebook=nb, notebook_path="a.ipynb")), 400, "notebook")
+    await refused(raw(job_body(notebook=nb, description="\ud800 " * 9000), ascii=True), 400, "body")
+    await refused(raw(job_body(notebook=nb, identifier="Bad Id!")), 400, "identifier")
+    await refused(b"[" + b"1, " * 20000 + b"1]", 400, "body")
+    # a later "notebook" key replaces an earlier one, as for json.loads
+    r = await api("POST", "jobs", raw_body=raw(job_body(notebook=nb))[:-2] + b', "notebook": 7}')
+    assert r.code == 400 and "notebook" in r.json["errors"]
+
+
+@pytest.mark.atmo(max_notebook_bytes=20_000)
+async def test_a_body_beyond_any_notebook_size_is_413(api, aws, core):
+    before = (keys(aws, CODE), counts(core))
+    r = await api("POST", "jobs", raw_body=raw(job_body(notebook=big_notebook())))
+    assert r.code == 413 and "notebook" in r.json["errors"]
+    assert (keys(aws, CODE), counts(core)) == before
