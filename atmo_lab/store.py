@@ -121,9 +121,13 @@ class Store:
         self.url = url
         self.engine = create_store_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # Read-only work takes no write lock on SQLite (WAL readers never block writers).
+        # Read-only work takes no write lock on SQLite (WAL readers never block writers); on
+        # PostgreSQL it runs without BEGIN/COMMIT (two round trips of a one-query list page).
+        readers = (
+            {"atmo_begin": "DEFERRED"} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"}
+        )
         self._readers = sessionmaker(
-            self.engine.execution_options(atmo_begin="DEFERRED"), expire_on_commit=False
+            self.engine.execution_options(**readers), expire_on_commit=False
         )
         self._schema_lock = threading.Lock()
         self._schema_ready = False

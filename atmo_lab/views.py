@@ -26,16 +26,24 @@ class IsoTimestamp(TypeDecorator[str]):
     cache_ok = True
 
     def result_processor(self, dialect: Any, coltype: Any) -> Any:
+        # One function per value (a TypeDecorator's default is two): lists format thousands.
         if dialect.name == "sqlite":  # text as SQLAlchemy stores it: reformatted, not parsed
             return _sqlite_iso
+        if self.impl_instance.result_processor(dialect, coltype) is None:  # driver datetimes
+            return _datetime_iso
         return super().result_processor(dialect, coltype)
 
     def process_result_value(self, value: Any, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is not None:  # a timezone-aware column of a store made elsewhere
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        return str(value.isoformat()) + "+00:00"
+        return _datetime_iso(value)
+
+
+def _datetime_iso(value: dt.datetime | None) -> str | None:
+    """A stored UTC datetime as :func:`iso` writes it."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:  # a timezone-aware column of a store made elsewhere
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value.isoformat() + "+00:00"
 
 
 def _sqlite_iso(value: str | None) -> str | None:

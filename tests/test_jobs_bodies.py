@@ -111,3 +111,10 @@ async def test_a_body_beyond_any_notebook_size_is_413(api, aws, core):
     r = await api("POST", "jobs", raw_body=raw(job_body(notebook=big_notebook())))
     assert r.code == 413 and "notebook" in r.json["errors"]
     assert (keys(aws, CODE), counts(core)) == before
+
+
+async def test_a_refused_client_gets_its_answer_after_sending_a_large_body(api, aws, core, spooled):
+    body = raw(job_body(notebook=big_notebook()))
+    r = await api("POST", "jobs", raw_body=body, headers={"Authorization": "token not-a-token"})
+    assert r.code == 403  # answered once the body is read (test_authz_matrix's cookie tests,
+    assert spooled == [] and counts(core) == (0, 0)  # with `requests`, see the reset otherwise)

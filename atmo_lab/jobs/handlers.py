@@ -82,14 +82,25 @@ class BodySpool:
 class JobsBaseHandler(AtmoHandler):
     auth_resource = "atmo_lab:jobs"
     _spool: BodySpool | None = None
+    _refusal: web.HTTPError | None = None
 
     async def prepare(self) -> None:  # type: ignore[override]
-        await super().prepare()
-        if self.request.method in ("POST", "PATCH") and _streams_body(self):
-            if self.current_user is None:  # nothing is spooled for anonymous clients
-                raise web.HTTPError(403)
-            # a notebook in the body, escaped as JSON, with the other fields around it
-            self._spool = BodySpool(2 * self.core.settings.max_notebook_bytes + SPOOL_IN_MEMORY)
+        if not (self.request.method in ("POST", "PATCH") and _streams_body(self)):
+            await super().prepare()
+            return
+        # A streamed body is read after prepare(): refusing here (a missing XSRF token, no
+        # user) would close the connection on a client still sending. Read it, keep nothing,
+        # then refuse.
+        try:
+            await super().prepare()
+        except web.HTTPError as exc:
+            self._refusal = exc
+            return
+        if self.current_user is None:
+            self._refusal = web.HTTPError(403)
+            return
+        # a notebook in the body, escaped as JSON, with the other fields around it
+        self._spool = BodySpool(2 * self.core.settings.max_notebook_bytes + SPOOL_IN_MEMORY)
 
     def data_received(self, chunk: bytes) -> None:
         if self._spool is not None:
@@ -105,6 +116,8 @@ class JobsBaseHandler(AtmoHandler):
 
     async def spooled_body(self) -> Any:
         """The JSON body; a large one is read from its file, its notebook left there."""
+        if self._refusal is not None:
+            raise self._refusal
         spool = self._spool
         if spool is None:
             return self.json_body()
