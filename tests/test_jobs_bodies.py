@@ -4,6 +4,8 @@ small bodies take that path; every answer must be the one an in-memory body gets
 
 from __future__ import annotations
 
+import asyncio
+import http.client
 import json
 import os
 from typing import Any
@@ -118,3 +120,29 @@ async def test_a_refused_client_gets_its_answer_after_sending_a_large_body(api, 
     r = await api("POST", "jobs", raw_body=body, headers={"Authorization": "token not-a-token"})
     assert r.code == 403  # answered once the body is read (test_authz_matrix's cookie tests,
     assert spooled == [] and counts(core) == (0, 0)  # with `requests`, see the reset otherwise)
+
+
+@pytest.mark.parametrize("method", ["GET", "DELETE", "PATCH", "POST"])
+async def test_a_refused_request_keeps_the_connection_open(
+    jp_http_port, jp_auth_header, jp_base_url, api, method
+):
+    """Refusals of prepare() (here: a wrong token) are answered like any other reply: a client
+    reusing its keep-alive connection for the next request must not find it reset."""
+    job = (await api("POST", "jobs", job_body())).json
+    base = jp_base_url.rstrip("/")
+    path = f"{base}/atmo-lab/api/jobs" + ("" if method == "POST" else f"/{job['id']}")
+    body = b"{}" if method in ("PATCH", "POST") else None
+
+    def two_requests() -> tuple[int, int]:
+        conn = http.client.HTTPConnection("127.0.0.1", jp_http_port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers={"Authorization": "token wrong"})
+            refused = conn.getresponse()
+            refused.read()
+            conn.request("GET", f"{base}/api/status", headers=jp_auth_header)
+            return refused.status, conn.getresponse().status
+        finally:
+            conn.close()
+
+    refused, next_one = await asyncio.to_thread(two_requests)
+    assert refused in (302, 403) and next_one == 200  # (a browser's GET goes to the login page)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import tempfile
-from typing import IO, TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
@@ -85,22 +87,20 @@ class JobsBaseHandler(AtmoHandler):
     _refusal: web.HTTPError | None = None
 
     async def prepare(self) -> None:  # type: ignore[override]
-        if not (self.request.method in ("POST", "PATCH") and _streams_body(self)):
+        if not _streams_body(self):
             await super().prepare()
             return
         # A streamed body is read after prepare(): refusing here (a missing XSRF token, no
-        # user) would close the connection on a client still sending. Read it, keep nothing,
-        # then refuse.
+        # store) would close the connection on a client still sending, or about to reuse it.
+        # Read the body, keep nothing, then refuse (`streamed_body`).
         try:
             await super().prepare()
         except web.HTTPError as exc:
             self._refusal = exc
             return
-        if self.current_user is None:
-            self._refusal = web.HTTPError(403)
-            return
-        # a notebook in the body, escaped as JSON, with the other fields around it
-        self._spool = BodySpool(2 * self.core.settings.max_notebook_bytes + SPOOL_IN_MEMORY)
+        if self.request.method in ("POST", "PATCH") and self.current_user is not None:
+            # a notebook in the body, escaped as JSON, with the other fields around it
+            self._spool = BodySpool(2 * self.core.settings.max_notebook_bytes + SPOOL_IN_MEMORY)
 
     def data_received(self, chunk: bytes) -> None:
         if self._spool is not None:
@@ -116,8 +116,6 @@ class JobsBaseHandler(AtmoHandler):
 
     async def spooled_body(self) -> Any:
         """The JSON body; a large one is read from its file, its notebook left there."""
-        if self._refusal is not None:
-            raise self._refusal
         spool = self._spool
         if spool is None:
             return self.json_body()
@@ -192,7 +190,31 @@ def _streams_body(handler: web.RequestHandler) -> bool:
     return bool(getattr(type(handler), "_stream_request_body", False))
 
 
-@web.stream_request_body
+H = TypeVar("H", bound=type[JobsBaseHandler])
+
+
+def streamed_body(cls: H) -> H:
+    """tornado's ``stream_request_body``; a refusal of ``prepare()`` is answered by the method,
+    once the body has been read."""
+    for name in ("get", "post", "patch", "delete"):
+        if name in cls.__dict__:
+            # (web.authenticated outermost again: jupyter_server looks for it there)
+            setattr(cls, name, web.authenticated(_refused_first(cls.__dict__[name])))
+    web.stream_request_body(cls)
+    return cls
+
+
+def _refused_first(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    @functools.wraps(method)
+    async def answer(self: JobsBaseHandler, *args: Any, **kwargs: Any) -> None:
+        if self._refusal is not None:
+            raise self._refusal
+        await method(self, *args, **kwargs)
+
+    return answer
+
+
+@streamed_body
 class JobsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
@@ -227,7 +249,7 @@ class IdentifierAvailableHandler(JobsBaseHandler):
         self.reply(result)
 
 
-@web.stream_request_body
+@streamed_body
 class JobHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
