@@ -107,12 +107,15 @@ class JobsBaseHandler(AtmoHandler):
             self._spool.write(chunk)
 
     def on_finish(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
+        self._drop_spool()
 
     def on_connection_close(self) -> None:
         super().on_connection_close()
-        self.on_finish()
+        self._drop_spool()
+
+    def _drop_spool(self) -> None:
+        if self._spool is not None:
+            self._spool.close()
 
     async def spooled_body(self) -> Any:
         """The JSON body; a large one is read from its file, its notebook left there."""

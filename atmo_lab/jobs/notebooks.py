@@ -73,15 +73,8 @@ class CleanNotebook:
 
     def validate(self) -> None:
         """400 ``errors.notebook`` unless the content is a valid nbformat 4 notebook."""
-        if self.path is None:
-            _check_content(_utf8_reader(self.data))
-            return
-        if self.offset is None:
-            with _readable(), open(self.path, encoding="utf-8") as file:
-                _check_content(file.read)
-            return
-        with _readable(), open(self.path, "rb") as file:
-            _check_content(_utf8_file_reader(_FileRange(file, self.offset, self.size)))
+        with _readable(), self.open() as file:
+            _check_content(_utf8_file_reader(file))
 
 
 class _FileRange(io.RawIOBase):
@@ -180,21 +173,6 @@ def prepare_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     return CleanNotebook(check_notebook_name(source.name, source.name_field), len(data), data=data)
 
 
-def _utf8_reader(data: bytes) -> Callable[[int], str]:
-    """``read(n)`` over UTF-8 bytes, decoding a piece at a time (no second copy of the whole)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    offset = 0
-
-    def read(n: int) -> str:
-        nonlocal offset
-        piece = view[offset : offset + n]
-        offset += len(piece)
-        return decoder.decode(piece, final=offset >= len(view))
-
-    return read
-
-
 def _utf8_file_reader(file: BinaryFile) -> Callable[[int], str]:
     """``read(n)`` over a binary file of UTF-8, decoding a piece at a time."""
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -216,6 +194,12 @@ def _check_content(read: Callable[[int], str]) -> None:
 
 
 @dataclass(frozen=True)
+class _ByteSpan:
+    offset: int
+    length: int
+
+
+@dataclass(frozen=True)
 class NotebookFile:
     """A notebook's JSON at a byte range of a file: a large request body, spooled to disk."""
 
@@ -229,11 +213,12 @@ def read_body_file(path: str) -> Any:
     ``notebook`` becomes a :class:`NotebookFile` (ValueError when the body isn't JSON)."""
     with open(path, "rb") as file:
         try:
-            fields, span = _NotebookReader(_utf8_file_reader(file)).body_fields()
+            fields = _NotebookReader(_utf8_file_reader(file)).body_fields()
         except (UnicodeDecodeError, RecursionError) as exc:
             raise ValueError(str(exc)) from None
-    if span is not None:
-        fields["notebook"] = NotebookFile(path, *span)
+    span = fields.get("notebook") if isinstance(fields, dict) else None
+    if isinstance(span, _ByteSpan):
+        fields["notebook"] = NotebookFile(path, span.offset, span.length)
     return fields
 
 
@@ -278,46 +263,32 @@ class _NotebookReader:
         self._decoder = json.JSONDecoder()
         self._dropped_bytes = 0
 
-    def skeleton(self) -> Any:
+    def skeleton(self, member: Callable[[str], Any] | None = None) -> Any:
         """The document, its cells emptied (any other JSON value is returned as it is)."""
-        value = self._object() if self._peek() == "{" else self._value()
+        value = self._object(member) if self._peek() == "{" else self._value()
         self._expect_end()
         return value
 
-    def body_fields(self) -> tuple[Any, tuple[int, int] | None]:
-        """A request body's fields but an object ``notebook``, and that one's (offset, length)
-        in bytes: it is read (cells emptied) and dropped, for the upload to stream its bytes."""
-        if self._peek() != "{":
-            return self.skeleton(), None
-        fields: dict[str, Any] = {}
-        span = None
-        self._expect("{")
-        if self._peek() == "}":
-            self._pos += 1
-        else:
-            while True:
-                if self._peek() != '"':
-                    raise ValueError("expected a key")
-                key = self._value()
-                self._expect(":")
-                if key == "notebook" and self._peek() == "{":
-                    start = self.byte_offset()
-                    self._object()
-                    span = (start, self.byte_offset() - start)
-                    fields.pop(key, None)
-                else:  # a repeated key counts as its last value, as for json.loads
-                    fields[key] = self._value()
-                    span = None if key == "notebook" else span
-                if self._next_of(",}") == "}":
-                    break
-        self._expect_end()
-        return fields, span
+    def body_fields(self) -> Any:
+        """A request body's fields; an object ``notebook`` is read (cells emptied) and dropped,
+        its (offset, length) in bytes kept in its place, for the upload to stream its bytes."""
+        return self.skeleton(self._body_member)
+
+    def _body_member(self, key: str) -> Any:
+        if key != "notebook" or self._peek() != "{":
+            return self._value()
+        start = self.byte_offset()
+        self._object()
+        return _ByteSpan(start, self.byte_offset() - start)
 
     def byte_offset(self) -> int:
         """UTF-8 bytes read before the current position."""
         return self._dropped_bytes + _utf8_length(self._text[: self._pos])
 
-    def _object(self) -> dict[str, Any]:
+    def _object(self, member: Callable[[str], Any] | None = None) -> dict[str, Any]:
+        """An object; `member` reads each value (by default: cells streamed, the rest whole).
+        A repeated key counts as its last value, as for json.loads."""
+        member = member or self._notebook_member
         top: dict[str, Any] = {}
         self._expect("{")
         if self._peek() == "}":
@@ -328,9 +299,12 @@ class _NotebookReader:
                 raise ValueError("expected a key")
             key = self._value()
             self._expect(":")
-            top[key] = self._cells() if key == "cells" and self._peek() == "[" else self._value()
+            top[key] = member(key)
             if self._next_of(",}") == "}":
                 return top
+
+    def _notebook_member(self, key: str) -> Any:
+        return self._cells() if key == "cells" and self._peek() == "[" else self._value()
 
     def _expect_end(self) -> None:
         if self._peek() != "":
