@@ -231,6 +231,26 @@ async def test_identifier_taken_is_409_and_availability(api, aws):
     assert r.code == 200 and r.json == {"identifier": "", "valid": False, "available": False}
 
 
+@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
+async def test_taken_identifier_keeps_the_other_jobs_notebook(api, aws, core, monkeypatch, large):
+    """A small notebook is sent before the insert finds the identifier taken (its object is
+    removed again); a large one is never sent."""
+    await create(api)
+    monkeypatch.setattr(service, "LARGE_NOTEBOOK_BYTES", 1 if large else 1 << 30)
+    puts: list[str] = []
+    core.aws.s3.meta.events.register(
+        "before-send.s3.PutObject", lambda request, **_: puts.append(request.url)
+    )
+    r = await api("POST", "jobs", job_body(notebook_name="other.ipynb"))
+    assert r.code == 409 and "identifier" in r.json["errors"]
+    assert keys(aws, CODE) == ["jobs/daily-report/report.ipynb"]
+    assert len(puts) == (0 if large else 1)
+    bad = job_body(notebook_name="other.ipynb", notebook={"cells": []})
+    r = await api("POST", "jobs", bad)  # a 400 comes before the 409
+    assert r.code == 400 and "notebook" in r.json["errors"], r.body
+    assert keys(aws, CODE) == ["jobs/daily-report/report.ipynb"] and counts(core) == (1, 0)
+
+
 async def test_concurrent_creates_leave_one_job_and_one_object(api, aws, core):
     bodies = [
         job_body(notebook=notebook(f"print({i})"), notebook_name=f"n{i}.ipynb") for i in range(4)

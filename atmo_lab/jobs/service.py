@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import emr
@@ -89,6 +90,11 @@ log = logging.getLogger(__name__)
 _UPLOADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atmo-lab-upload")
 # A stored notebook with no job row older than this is a leftover of a crashed request.
 ORPHAN_NOTEBOOK_SECONDS = 600
+# A notebook of this size or more is validated while it is sent, and only sent once its job's
+# identifier is known to be free; a smaller one is validated while S3 answers, and its identifier
+# checked by the insert. (bench/upload.py: validating 1 MB alongside the sending slows the upload
+# by more than the check takes; for 50 MB the overlap saves most of the check.)
+LARGE_NOTEBOOK_BYTES = 8 * 1024 * 1024
 # Results written before a job existed belong to an earlier job with the same identifier.
 RESULTS_CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_RESULTS = 5000
@@ -342,11 +348,11 @@ def create_job(
         f"The identifier {identifier} is already used by another job.",
         {"identifier": "This identifier is taken; choose another one."},
     )
-    if _identifier_taken(core, identifier):
+    key = notebook_key(identifier, clean.name)
+    large = clean.size >= LARGE_NOTEBOOK_BYTES
+    if large and _identifier_taken(core, identifier):  # don't send it in vain
         clean.validate()  # a 400 comes before a 409
         raise taken
-    key = notebook_key(identifier, clean.name)
-    created = _upload_validating(core, key, clean, identifier, taken)
     schedule = Schedule(
         start_date=fields["start_date"],
         end_date=fields["end_date"],
@@ -354,26 +360,30 @@ def create_job(
         cron=fields["schedule"],
         timezone=fields["timezone"],
     )
+    job = Job(
+        owner=caller.username,
+        notebook_name=clean.name,
+        notebook_s3_key=key,
+        next_run_at=_first_run(schedule, fields["is_enabled"], now),
+        created_at=now,
+        **fields,
+    )
+    upload = _Upload.start(core, key, clean, identifier, taken)
     try:
+        if not large:
+            upload.sent.wait()
+        clean.validate()
+        upload.sent.wait()  # the row's write lock is held only while S3 answers
         with core.store.session() as session:
-            job = Job(
-                owner=caller.username,
-                notebook_name=clean.name,
-                notebook_s3_key=key,
-                next_run_at=_first_run(schedule, fields["is_enabled"], now),
-                created_at=now,
-                **fields,
-            )
             session.add(job)
-            session.flush()
+            try:
+                session.flush()
+            except IntegrityError:  # the identifier is taken (or was, a moment ago)
+                raise taken from None
+            upload.result()
             return job_to_dict(job, None)
-    except IntegrityError:  # a concurrent request recorded this identifier first
-        if created:
-            _delete_quietly(core, key)
-        raise taken from None
-    except SQLAlchemyError:
-        if created:
-            _delete_quietly(core, key)
+    except BaseException:
+        upload.discard()
         raise
 
 
@@ -397,28 +407,49 @@ def _content_errors(notebook: CleanNotebook | None) -> dict[str, str]:
     return {}
 
 
-def _upload_validating(
-    core: Core, key: str, notebook: CleanNotebook, identifier: str, taken: Conflict
-) -> bool:
-    """:func:`_upload_new` while the notebook's content is validated: the two overlap (for a
-    large notebook each takes a good part of the request). An invalid notebook's upload is
-    removed again, and its 400 wins over any upload error."""
-    uploading = _UPLOADS.submit(_upload_new, core, key, notebook, identifier, taken)
-    try:
-        notebook.validate()
-    except ValidationFailed:
+class _Upload:
+    """A new job's notebook being uploaded (:func:`_upload_new`) in the background.
+
+    ``sent`` is set once its bytes are sent (or the upload ended): S3 is then working on its
+    reply, and the request's own checks can run without slowing the sending down.
+    """
+
+    def __init__(self, core: Core, key: str, future: Future[bool], sent: threading.Event) -> None:
+        self.core, self.key, self.future, self.sent = core, key, future, sent
+
+    @classmethod
+    def start(
+        cls, core: Core, key: str, notebook: CleanNotebook, identifier: str, taken: Conflict
+    ) -> _Upload:
+        sent = threading.Event()
+        future = _UPLOADS.submit(_upload_new, core, key, notebook, identifier, taken, sent)
+        future.add_done_callback(lambda _: sent.set())
+        return cls(core, key, future, sent)
+
+    def result(self) -> bool:
+        """True when the upload created the object (AwsFailure, Conflict when it failed)."""
+        return self.future.result()
+
+    def discard(self) -> None:
+        """Wait for the upload to end and remove what it created."""
         try:
-            created = uploading.result()
+            created = self.future.result()
         except AtmoError:
-            created = False
+            return
+        except Exception:  # the request's own error is the one to answer
+            log.exception("Uploading notebook %s failed", self.key)
+            return
         if created:
-            _delete_quietly(core, key)
-        raise
-    return uploading.result()
+            _delete_quietly(self.core, self.key)
 
 
 def _upload_new(
-    core: Core, key: str, notebook: CleanNotebook, identifier: str, taken: Conflict
+    core: Core,
+    key: str,
+    notebook: CleanNotebook,
+    identifier: str,
+    taken: Conflict,
+    sent: threading.Event | None = None,
 ) -> bool:
     """Upload a new job's notebook without ever overwriting another request's upload.
 
@@ -427,7 +458,7 @@ def _upload_new(
     with no job row that is older than :data:`ORPHAN_NOTEBOOK_SECONDS` is a leftover of a
     crashed request and is replaced.
     """
-    if put_notebook(core, key, notebook, only_if_absent=True):
+    if put_notebook(core, key, notebook, only_if_absent=True, sent=sent):
         return True
     if _identifier_taken(core, identifier):
         raise taken
