@@ -33,7 +33,7 @@ ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
 # Ids are 32-bit integer columns: a larger number names no object (and must not reach SQL).
 MAX_OBJECT_ID = 2**31 - 1
 # A ``\uD800``-``\uDFFF`` escape: JSON allows lone surrogates, which no store can hold.
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class ApiError(web.HTTPError):
@@ -146,7 +146,7 @@ def parse_json(raw: bytes) -> Any:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise not_json() from None
-    if _SURROGATE_ESCAPE.search(raw):  # escaped pairs are fine; a lone one can't be stored
+    if SURROGATE_ESCAPE.search(raw):  # escaped pairs are fine; a lone one can't be stored
         check_unicode(data)
     return data
 

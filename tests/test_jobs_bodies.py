@@ -1,6 +1,7 @@
-"""Large request bodies on POST/PATCH /jobs: spooled to disk, read a cell at a time, and the
-notebook's bytes streamed to S3 from the spool (never parsed whole). The threshold is lowered so
-small bodies take that path; every answer must be the one an in-memory body gets."""
+"""Request bodies on POST/PATCH /jobs: read a cell at a time (large ones spooled to disk first),
+and the notebook's bytes sent to S3 as they were (never parsed whole, never re-serialised). The
+spool threshold is lowered so small bodies take that path; every answer must be the one an
+in-memory body gets."""
 
 from __future__ import annotations
 
@@ -76,6 +77,32 @@ async def test_a_large_body_stores_the_notebook_as_sent(api, aws, core, spooled)
     assert json.loads(stored(aws, job["notebook_s3_key"])) == edited
     small = await api("PATCH", f"jobs/{job['id']}", {"description": "small bodies stay in memory"})
     assert small.code == 200 and len(spooled) == 2
+
+
+async def test_a_body_in_memory_stores_the_notebook_as_sent(api, aws, spooled):
+    nb = notebook("print('naïve ✓ 😀')")
+    body = raw(job_body(notebook=nb, notebook_name="petit.ipynb"))  # indented, UTF-8 text
+    assert len(body) < SPOOL
+    r = await api("POST", "jobs", raw_body=body)
+    assert r.code == 201, r.body
+    data = stored(aws, r.json["notebook_s3_key"])
+    start = body.index(b'"notebook": {') + len(b'"notebook": ')
+    assert data == body[start : start + len(data)] and json.loads(data) == nb
+    assert spooled == []
+
+    # bodies the reader leaves to json.loads: a surrogate escape (a pair is fine, a lone one
+    # isn't) and a UTF-8 byte order mark
+    pair = raw(job_body(identifier="pair", notebook=nb), ascii=True)
+    assert b"\\ud83d\\ude00" in pair
+    r = await api("POST", "jobs", raw_body=pair)
+    assert r.code == 201 and json.loads(stored(aws, r.json["notebook_s3_key"])) == nb
+    lone = raw(job_body(identifier="lone", notebook=nb), ascii=True).replace(b"\\ude00", b"")
+    r = await api("POST", "jobs", raw_body=lone)
+    assert r.code == 400 and "body" in r.json["errors"], r.body
+    bom = job_body(identifier="bom")
+    r = await api("POST", "jobs", raw_body=b"\xef\xbb\xbf" + raw(bom))
+    assert r.code == 201, r.body
+    assert json.loads(stored(aws, r.json["notebook_s3_key"])) == bom["notebook"]
 
 
 async def test_a_large_body_is_refused_as_a_small_one_is(api, aws, core):

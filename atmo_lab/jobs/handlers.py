@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import posixpath
+import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -19,6 +21,7 @@ from tornado import web
 
 from ..errors import AtmoError
 from ..handlers import (
+    SURROGATE_ESCAPE,
     ApiError,
     AtmoHandler,
     check_unicode,
@@ -33,6 +36,7 @@ from .notebooks import (
     NotebookSource,
     check_size,
     content_disposition,
+    read_body,
     read_body_file,
 )
 
@@ -45,6 +49,8 @@ CHUNK_BYTES = 256 * 1024
 # Bodies up to this size are parsed whole, as on every other route; larger ones (a notebook sent
 # in the body) are spooled to disk and read a cell at a time, the notebook streamed to S3.
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
+READ_ON_LOOP_BYTES = 64 * 1024  # larger bodies are read in a thread, off the event loop
+_OBJECT_START = re.compile(rb"[ \t\r\n]*\{")
 
 
 class BodySpool:
@@ -53,7 +59,7 @@ class BodySpool:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self.size = 0
-        self.memory = bytearray()
+        self.memory = io.BytesIO()
         self.file: IO[bytes] | None = None
 
     @property
@@ -65,20 +71,20 @@ class BodySpool:
         if self.too_large:  # keep reading (the client is still sending), keep nothing
             self.close()
             return
-        if self.file is None and len(self.memory) + len(chunk) > SPOOL_IN_MEMORY:
+        if self.file is None and self.memory.tell() + len(chunk) > SPOOL_IN_MEMORY:
             self.file = tempfile.NamedTemporaryFile(prefix="atmo-lab-body-", suffix=".json")  # noqa: SIM115
-            self.file.write(self.memory)
-            self.memory = bytearray()
+            self.file.write(self.memory.getbuffer())
+            self.memory = io.BytesIO()
         if self.file is not None:
             self.file.write(chunk)
         else:
-            self.memory += chunk
+            self.memory.write(chunk)
 
     def close(self) -> None:
         if self.file is not None:
             self.file.close()  # deletes it
             self.file = None
-        self.memory = bytearray()
+        self.memory = io.BytesIO()
 
 
 class JobsBaseHandler(AtmoHandler):
@@ -118,7 +124,8 @@ class JobsBaseHandler(AtmoHandler):
             self._spool.close()
 
     async def spooled_body(self) -> Any:
-        """The JSON body; a large one is read from its file, its notebook left there."""
+        """The JSON body, its ``notebook`` object kept as the bytes sent (a
+        :class:`~.notebooks.SentNotebook`); a large body is read from the file it was spooled to."""
         spool = self._spool
         if spool is None:
             return self.json_body()
@@ -126,14 +133,23 @@ class JobsBaseHandler(AtmoHandler):
             limit = self.core.settings.max_notebook_bytes
             message = f"The request is larger than a notebook of {limit:,} bytes can make it."
             raise ApiError(413, message, {"notebook": message})
+        reading: Callable[[], Any]
         if spool.file is None:
-            return parse_json(bytes(spool.memory))
-        spool.file.flush()
+            data = spool.memory.getvalue()  # (shares the buffer, copies nothing)
+            spool.close()
+            if not _OBJECT_START.match(data) or SURROGATE_ESCAPE.search(data):
+                return parse_json(data)  # (not an object, or text to check whole)
+            reading = functools.partial(read_body, data)
+            on_loop = len(data) < READ_ON_LOOP_BYTES
+        else:
+            spool.file.flush()
+            reading = functools.partial(read_body_file, spool.file.name)
+            on_loop = False
         try:
-            body = await self.run(read_body_file, spool.file.name)
+            body = reading() if on_loop else await self.run(reading)
         except ValueError:
             raise not_json() from None
-        if isinstance(body, dict):
+        if spool.file is not None and isinstance(body, dict):
             check_unicode({k: v for k, v in body.items() if k != "notebook"})
         return body
 

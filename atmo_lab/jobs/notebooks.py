@@ -33,7 +33,8 @@ BinaryFile = IO[bytes] | io.RawIOBase
 
 @dataclass(frozen=True)
 class NotebookSource:
-    """A notebook handed to the core: a file name and its content, or a file to read.
+    """A notebook handed to the core: a file name and its content, a file to read, or the
+    notebook of a request body.
 
     The REST handler builds one from ``notebook_path`` through the Jupyter contents manager
     (a local ``path`` when the contents live on this machine's disk, else the text);
@@ -44,7 +45,7 @@ class NotebookSource:
     content: str | bytes | Mapping[str, Any] = ""
     path: str | None = None
     name_field: str = "notebook_name"
-    span: tuple[int, int] | None = None  # (offset, length) of the notebook inside `path`
+    sent: SentNotebook | None = None
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,26 @@ class CleanNotebook:
     size: int
     data: bytes = b""
     path: str | None = None
-    offset: int | None = None  # where the notebook starts in `path` (None: the whole file)
+    offset: int | None = None  # where the notebook starts in `data` or `path` (None: at 0)
+    skeleton: Any = None  # its structure, when it was read on the way in (a request body)
 
     @contextmanager
     def open(self) -> Iterator[BinaryFile]:
         """The notebook's bytes as a binary file, for streaming uploads."""
+        file: BinaryFile
         if self.path is None:
-            yield io.BytesIO(self.data)
-            return
-        with _readable():  # only opening it: errors while uploading are AWS's, not the file's
-            file = open(self.path, "rb")  # noqa: SIM115 - closed below, after the upload
+            file = io.BytesIO(self.data)  # (shares the bytes, copies nothing)
+        else:
+            with _readable():  # only opening it: errors while uploading are AWS's, not the file's
+                file = open(self.path, "rb")  # noqa: SIM115 - closed below, after the upload
         with file:
             yield file if self.offset is None else _FileRange(file, self.offset, self.size)
 
     def validate(self) -> None:
         """400 ``errors.notebook`` unless the content is a valid nbformat 4 notebook."""
+        if self.skeleton is not None:
+            check_nbformat(self.skeleton)
+            return
         with _readable(), self.open() as file:
             _check_content(_utf8_file_reader(file))
 
@@ -154,16 +160,19 @@ def read_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
 
 def prepare_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
     """Check a notebook's size (413) and name (400); its content is left to ``validate()``."""
+    sent = source.sent
+    if sent is not None:
+        check_size(sent.length, max_bytes)
+        name = check_notebook_name(source.name, source.name_field)
+        return CleanNotebook(
+            name, sent.length, sent.body, sent.path, sent.offset, skeleton=sent.skeleton
+        )
     if source.path is not None:
-        offset = None
-        if source.span is not None:
-            offset, size = source.span
-        else:
-            with _readable():
-                size = os.stat(source.path).st_size
+        with _readable():
+            size = os.stat(source.path).st_size
         check_size(size, max_bytes)
         name = check_notebook_name(source.name, source.name_field)
-        return CleanNotebook(name, size, path=source.path, offset=offset)
+        return CleanNotebook(name, size, path=source.path)
     content = source.content
     if isinstance(content, Mapping):  # already parsed (the request body): serialise it once
         data = json.dumps(content, ensure_ascii=False).encode("utf-8")
@@ -197,28 +206,42 @@ def _check_content(read: Callable[[int], str]) -> None:
 class _ByteSpan:
     offset: int
     length: int
+    skeleton: Any
 
 
 @dataclass(frozen=True)
-class NotebookFile:
-    """A notebook's JSON at a byte range of a file: a large request body, spooled to disk."""
+class SentNotebook:
+    """The notebook object of a request body, kept as the bytes it was sent as: a byte range
+    of the body (in memory, or in the file it was spooled to), and its structure as read on
+    the way (cells emptied), which is what validation checks."""
 
-    path: str
+    skeleton: Any
     offset: int
     length: int
+    body: bytes = b""
+    path: str | None = None
+
+
+def read_body(body: bytes) -> Any:
+    """A JSON request body read without building its notebook: an object ``notebook``
+    becomes a :class:`SentNotebook` (ValueError when the body isn't UTF-8 JSON)."""
+    return _read_body(io.BytesIO(body), body=body)
 
 
 def read_body_file(path: str) -> Any:
-    """A JSON request body read from a file without holding its notebook: an object
-    ``notebook`` becomes a :class:`NotebookFile` (ValueError when the body isn't JSON)."""
+    """:func:`read_body` for a body in a file (read a piece at a time)."""
     with open(path, "rb") as file:
-        try:
-            fields = _NotebookReader(_utf8_file_reader(file)).body_fields()
-        except (UnicodeDecodeError, RecursionError) as exc:
-            raise ValueError(str(exc)) from None
+        return _read_body(file, path=path)
+
+
+def _read_body(file: BinaryFile, body: bytes = b"", path: str | None = None) -> Any:
+    try:
+        fields = _NotebookReader(_utf8_file_reader(file)).body_fields()
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
     span = fields.get("notebook") if isinstance(fields, dict) else None
     if isinstance(span, _ByteSpan):
-        fields["notebook"] = NotebookFile(path, span.offset, span.length)
+        fields["notebook"] = SentNotebook(span.skeleton, span.offset, span.length, body, path)
     return fields
 
 
@@ -270,16 +293,16 @@ class _NotebookReader:
         return value
 
     def body_fields(self) -> Any:
-        """A request body's fields; an object ``notebook`` is read (cells emptied) and dropped,
-        its (offset, length) in bytes kept in its place, for the upload to stream its bytes."""
+        """A request body's fields; an object ``notebook`` is read (cells emptied) and kept
+        with its (offset, length) in bytes, for the upload to send its bytes as they were."""
         return self.skeleton(self._body_member)
 
     def _body_member(self, key: str) -> Any:
         if key != "notebook" or self._peek() != "{":
             return self._value()
         start = self.byte_offset()
-        self._object()
-        return _ByteSpan(start, self.byte_offset() - start)
+        skeleton = self._object()
+        return _ByteSpan(start, self.byte_offset() - start, skeleton)
 
     def byte_offset(self) -> int:
         """UTF-8 bytes read before the current position."""

@@ -31,8 +31,8 @@ from .intake import SCHEDULE_FIELDS, validate_create, validate_update
 from .models import Job, JobRun
 from .notebooks import (
     CleanNotebook,
-    NotebookFile,
     NotebookSource,
+    SentNotebook,
     notebook_key,
     prepare_notebook,
 )
@@ -297,8 +297,8 @@ def _source_from_body(
     if name in (None, "") and default_name is not None:
         name = default_name
     name = name if isinstance(name, str) else ""
-    if isinstance(notebook, NotebookFile):  # a large body, spooled to disk by the server
-        return NotebookSource(name, path=notebook.path, span=(notebook.offset, notebook.length))
+    if isinstance(notebook, SentNotebook):  # read by the server as part of the body
+        return NotebookSource(name, sent=notebook)
     if not isinstance(notebook, str | Mapping):
         raise ValidationFailed({"notebook": "Send the notebook as a JSON object."})
     return NotebookSource(name=name, content=notebook)
