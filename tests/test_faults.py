@@ -68,7 +68,9 @@ def test_server_killed_during_local_runs_then_restarted(tmp_path: Path) -> None:
     with live_server(tmp_path / "srv", atmo={"embedded_worker": True}) as live:
         core = live.core()
         try:
-            job_a = _create(live, "crash-adopted", flags["a"])
+            tomorrow = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
+            # (not due yet: a tick of the server's own worker must not start it first)
+            job_a = _create(live, "crash-adopted", flags["a"], start_date=tomorrow.isoformat())
             start = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=1)
             job_c = _create(live, "crash-finished", flags["c"], interval_in_hours=24,
                             start_date=start.isoformat())  # fmt: skip
