@@ -61,6 +61,31 @@ async def test_a_due_job_runs_once(aws, core):
     assert next_run == dt.datetime.fromisoformat(PAST) + dt.timedelta(hours=24)
 
 
+@pytest.mark.atmo(stranded_claim_seconds=0)
+async def test_many_due_jobs_start_together_each_once(aws, core, monkeypatch):
+    """Occurrences start a few at a time; one that fails doesn't stop the others, and the
+    next tick starts it (the batch stays claimed until every occurrence was handled), and only
+    it: the others are not taken for overlapping occurrences and retried."""
+    jobs = [new_job(core, f"nightly-{i}")["id"] for i in range(2 * periodic.LAUNCH_THREADS + 1)]
+    broken = jobs[3]
+    start = periodic.start_occurrence
+
+    def flaky(core_, job_id, occurrence, attempt=0):
+        if job_id == broken:
+            raise RuntimeError("the store went away")
+        return start(core_, job_id, occurrence, attempt)
+
+    monkeypatch.setattr(periodic, "start_occurrence", flaky)
+    with pytest.raises(RuntimeError, match="went away"):
+        periodic.run_due_jobs(core)
+    assert [len(runs_of(core, j)) for j in jobs] == [0 if j == broken else 1 for j in jobs]
+    monkeypatch.setattr(periodic, "start_occurrence", start)
+    assert periodic.run_due_jobs(core) == {"started": [broken]}
+    assert periodic.run_due_jobs(core) == {"started": []}
+    assert [len(runs_of(core, j)) for j in jobs] == [1] * len(jobs)
+    assert len(aws.client("emr").list_clusters()["Clusters"]) == len(jobs)
+
+
 async def test_an_overlapping_occurrence_is_retried_then_recorded_missed(aws, core, monkeypatch):
     job = new_job(core)
     periodic.run_due_jobs(core)

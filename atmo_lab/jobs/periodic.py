@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..core import Core
@@ -29,6 +30,11 @@ from .runs import (
 )
 
 log = logging.getLogger(__name__)
+
+# Occurrences started at once: each mostly waits on RunJobFlow, so a tick with many due jobs
+# overlaps their waits (boto3's standard retries absorb EMR's throttling).
+LAUNCH_THREADS = 4
+_LAUNCHES = ThreadPoolExecutor(max_workers=LAUNCH_THREADS, thread_name_prefix="atmo-lab-launch")
 
 OVERLAP_RETRY_SECONDS = 600
 OVERLAP_MAX_RETRIES = 9
@@ -85,10 +91,17 @@ def run_due_jobs(core: Core) -> dict[str, Any]:
 def _handle(
     core: Core, claimed: list[tuple[int, dt.datetime]], outcomes: dict[str, list[int]]
 ) -> None:
-    """Start each claimed occurrence, then mark the batch handled."""
-    for job_id, occurrence in claimed:
-        outcome = start_occurrence(core, job_id, occurrence)
-        outcomes.setdefault(outcome, []).append(job_id)
+    """Start the claimed occurrences, a few at a time, then mark the batch handled (unless one
+    failed: the next tick starts what is left, :func:`stranded_occurrences`)."""
+    started = [_LAUNCHES.submit(start_occurrence, core, job, at) for job, at in claimed]
+    failure: BaseException | None = None
+    for (job_id, _), future in zip(claimed, started, strict=True):
+        try:
+            outcomes.setdefault(future.result(), []).append(job_id)
+        except Exception as exc:  # noqa: BLE001 - the others still run; the first is raised
+            failure = failure or exc
+    if failure is not None:
+        raise failure
     if claimed:
         clear_pending(core, claimed)
 

@@ -504,9 +504,16 @@ def stranded_occurrences(
             except AwsFailure as exc:
                 log.warning("Relaunch of run %s failed: %s", launch.run_id, exc)
             clear_pending(core, [(job_id, occurrence)])
+        elif _started_already(core, job_id, occurrence):  # (its batch was cut short)
+            clear_pending(core, [(job_id, occurrence)])
         else:
             stranded.append((job_id, occurrence))
     return stranded
+
+
+def _started_already(core: Core, job_id: int, occurrence: dt.datetime) -> bool:
+    with core.store.reader() as session:
+        return _occurrence_recorded(session, job_id, occurrence)
 
 
 def _unlaunched_run(core: Core, job_id: int, occurrence: dt.datetime) -> RunLaunch | None:
