@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select
+from sqlalchemy import ScalarSelect, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -106,13 +106,30 @@ def latest_run_id(job_id: ColumnElement[int] | int) -> ScalarSelect[int]:
     )
 
 
-def job_columns() -> tuple[list[ColumnElement[Any]], FromClause]:
-    """The columns of a job row with its latest run (``LATEST``-prefixed), and their FROM."""
+def job_columns(lateral: bool = False) -> tuple[list[ColumnElement[Any]], FromClause]:
+    """The columns of a job row with its latest run (``LATEST``-prefixed), and their FROM.
+
+    `lateral` (PostgreSQL) finds each job's latest run with a LATERAL subquery: the planner
+    then always looks it up per job of the page. Joined on a correlated subquery instead, it
+    hashes every run of the table once a page is large (a 1,000-row page: 43 ms → 2.5 ms at
+    30,000 runs). SQLite has no LATERAL and looks the correlated subquery up per row anyway.
+    """
     jobs = Job.__table__
-    latest = JobRun.__table__.alias("latest_run")
-    newest = latest_run_id(jobs.c.id).correlate(jobs)
+    runs = JobRun.__table__
+    if lateral:
+        newest = (
+            select(runs)
+            .where(runs.c.job_id == jobs.c.id, runs.c.status != MISSED)
+            .order_by(runs.c.id.desc())
+            .limit(1)
+            .lateral("latest_run")
+        )
+        columns = JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(newest, LATEST)
+        return columns, jobs.outerjoin(newest, true())
+    latest = runs.alias("latest_run")
+    newest_id = latest_run_id(jobs.c.id).correlate(jobs)
     columns = JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(latest, LATEST)
-    return columns, jobs.outerjoin(latest, latest.c.id == newest)
+    return columns, jobs.outerjoin(latest, latest.c.id == newest_id)
 
 
 def latest_run(session: Session, job_id: int) -> JobRun | None:

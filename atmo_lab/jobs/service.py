@@ -136,16 +136,15 @@ def list_jobs(
     check_owner(owner)
     everyone = owner == "all" and caller.is_maintainer
     params = {} if everyone else {"owner": caller.username}
+    statement = _jobs_statement(everyone, lateral=not core.store.is_sqlite)
     with core.store.reader() as session:
-        return keyset_page(
-            session, _jobs_statement(everyone), params, _limit(limit, core), cursor, job_from_row
-        )
+        return keyset_page(session, statement, params, _limit(limit, core), cursor, job_from_row)
 
 
 @functools.cache
-def _jobs_statement(everyone: bool) -> Select[Any]:
+def _jobs_statement(everyone: bool, lateral: bool) -> Select[Any]:
     """Jobs with their latest runs, of one owner (``:owner``) or everyone's."""
-    columns, source = job_columns()
+    columns, source = job_columns(lateral)
     query = select(*columns).select_from(source)
     if not everyone:
         query = query.where(Job.__table__.c.owner == bindparam("owner"))
