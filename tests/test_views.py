@@ -4,6 +4,7 @@ changes serialise ORM objects. Both must give the same object, on SQLite and Pos
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -14,6 +15,7 @@ from atmo_lab.core import Core
 from atmo_lab.jobs import service as jobs
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.keys import service as keys
+from atmo_lab.store import load_json
 from atmo_lab.validation import iso
 from atmo_lab.views import _sqlite_iso
 
@@ -118,3 +120,13 @@ def test_sqlite_timestamps_are_formatted_as_iso_formats_them(stored: str) -> Non
     parsed = dt.datetime.fromisoformat(stored).replace(tzinfo=UTC)
     assert _sqlite_iso(stored) == iso(parsed)
     assert _sqlite_iso(None) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["null", "{}", '{"n": 3, "who": "x"}', '{"é": ["\\u0000", 1.5, null]}', "[]", '"s"']
+)
+def test_json_columns_read_back_as_json_loads_reads_them(text):
+    for raw in (text, text.encode(), memoryview(text.encode())):
+        value = load_json(raw)
+        assert value == json.loads(text) and type(value) is type(json.loads(text))
+    assert load_json("{}") is not load_json("{}")  # a fresh object each time: rows may change it
