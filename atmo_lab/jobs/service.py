@@ -90,10 +90,9 @@ log = logging.getLogger(__name__)
 _UPLOADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atmo-lab-upload")
 # A stored notebook with no job row older than this is a leftover of a crashed request.
 ORPHAN_NOTEBOOK_SECONDS = 600
-# A notebook of this size or more is validated while it is sent, and only sent once its job's
-# identifier is known to be free; a smaller one is validated while S3 answers, and its identifier
-# checked by the insert. (bench/upload.py: validating 1 MB alongside the sending slows the upload
-# by more than the check takes; for 50 MB the overlap saves most of the check.)
+# A notebook of this size or more is only sent once its job's identifier is known to be free; a
+# smaller one is sent at once, its identifier checked by the insert while S3 answers (a 409 then
+# removes the upload again).
 LARGE_NOTEBOOK_BYTES = 8 * 1024 * 1024
 # Results written before a job existed belong to an earlier job with the same identifier.
 RESULTS_CLOCK_SKEW = dt.timedelta(minutes=2)
@@ -348,8 +347,7 @@ def create_job(
         {"identifier": "This identifier is taken; choose another one."},
     )
     key = notebook_key(identifier, clean.name)
-    large = clean.size >= LARGE_NOTEBOOK_BYTES
-    if large and _identifier_taken(core, identifier):  # don't send it in vain
+    if clean.size >= LARGE_NOTEBOOK_BYTES and _identifier_taken(core, identifier):
         clean.validate()  # a 400 comes before a 409
         raise taken
     schedule = Schedule(
@@ -369,11 +367,11 @@ def create_job(
     )
     upload = _Upload.start(core, key, clean, identifier, taken)
     try:
-        if not large:
-            upload.sent.wait()
+        # Checked while S3 answers: alongside the sending, the two threads would take turns
+        # with the GIL and slow the upload down by more than the checks take.
+        upload.sent.wait()
         clean.validate()
-        upload.sent.wait()  # the row's write lock is held only while S3 answers
-        with core.store.session() as session:
+        with core.store.session() as session:  # (its write lock is held while S3 answers)
             session.add(job)
             try:
                 session.flush()
