@@ -39,6 +39,9 @@ def load_json(data: str | bytes) -> Any:
     return _decode_json(data)
 
 
+_ENGINE_OPTIONS: dict[str, Any] = {"json_deserializer": load_json}  # every store
+
+
 def rowcount(result: Any) -> int:
     """Rows matched by an UPDATE/DELETE result (for atomic claims)."""
     return int(getattr(result, "rowcount", 0) or 0)
@@ -116,7 +119,7 @@ def create_store_engine(url: str) -> Engine:
                 url,
                 connect_args={"check_same_thread": False},
                 poolclass=StaticPool,
-                json_deserializer=load_json,
+                **_ENGINE_OPTIONS,
             )
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -125,13 +128,11 @@ def create_store_engine(url: str) -> Engine:
                 connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 pool_size=8,
                 max_overflow=16,
-                json_deserializer=load_json,
+                **_ENGINE_OPTIONS,
             )
         _configure_sqlite(engine)
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=8, max_overflow=16, json_deserializer=load_json
-    )
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16, **_ENGINE_OPTIONS)
 
 
 class Store:

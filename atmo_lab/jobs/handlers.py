@@ -46,8 +46,8 @@ else:
     service = deferred("atmo_lab.jobs.service")
 
 CHUNK_BYTES = 256 * 1024
-# Bodies up to this size are parsed whole, as on every other route; larger ones (a notebook sent
-# in the body) are spooled to disk and read a cell at a time, the notebook streamed to S3.
+# Bodies up to this size are kept in memory, larger ones (a notebook sent in the body) spooled to
+# disk; either is read a cell at a time, its notebook uploaded as the bytes sent.
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
 READ_ON_LOOP_BYTES = 64 * 1024  # larger bodies are read in a thread, off the event loop
 _OBJECT_START = re.compile(rb"[ \t\r\n]*\{")

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, select, true
+from sqlalchemy import ScalarSelect, Select, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -97,12 +97,16 @@ def _with_latest(item: dict[str, Any], latest: dict[str, Any] | None) -> dict[st
 
 def latest_run_id(job_id: ColumnElement[int] | int) -> ScalarSelect[int]:
     """The id of a job's newest run, missed occurrences aside."""
+    return _newest_run(select(JobRun.id), job_id).scalar_subquery()
+
+
+def _newest_run(query: Select[Any], job_id: ColumnElement[int] | int) -> Select[Any]:
+    """`query` narrowed to a job's newest run, missed occurrences aside."""
+    runs = JobRun.__table__
     return (
-        select(JobRun.id)
-        .where(JobRun.job_id == job_id, JobRun.status != MISSED)
-        .order_by(JobRun.id.desc())
+        query.where(runs.c.job_id == job_id, runs.c.status != MISSED)
+        .order_by(runs.c.id.desc())
         .limit(1)
-        .scalar_subquery()
     )
 
 
@@ -115,21 +119,14 @@ def job_columns(lateral: bool = False) -> tuple[list[ColumnElement[Any]], FromCl
     30,000 runs). SQLite has no LATERAL and looks the correlated subquery up per row anyway.
     """
     jobs = Job.__table__
-    runs = JobRun.__table__
+    latest: FromClause
     if lateral:
-        newest = (
-            select(runs)
-            .where(runs.c.job_id == jobs.c.id, runs.c.status != MISSED)
-            .order_by(runs.c.id.desc())
-            .limit(1)
-            .lateral("latest_run")
-        )
-        columns = JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(newest, LATEST)
-        return columns, jobs.outerjoin(newest, true())
-    latest = runs.alias("latest_run")
-    newest_id = latest_run_id(jobs.c.id).correlate(jobs)
-    columns = JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(latest, LATEST)
-    return columns, jobs.outerjoin(latest, latest.c.id == newest_id)
+        latest = _newest_run(select(JobRun.__table__), jobs.c.id).lateral("latest_run")
+        source = jobs.outerjoin(latest, true())
+    else:
+        latest = JobRun.__table__.alias("latest_run")
+        source = jobs.outerjoin(latest, latest.c.id == latest_run_id(jobs.c.id).correlate(jobs))
+    return JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(latest, LATEST), source
 
 
 def latest_run(session: Session, job_id: int) -> JobRun | None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from .. import emr
@@ -153,16 +153,16 @@ def _launch(core: Core, launch: RunLaunch, describe: bool = False) -> None:
 
 
 def _occurrence_recorded(session: Session, job_id: int, scheduled_at: dt.datetime) -> bool:
-    return (
-        session.scalar(
-            select(JobRun.id).where(
-                JobRun.job_id == job_id,
-                JobRun.scheduled_at == scheduled_at,
-                JobRun.is_manual.is_(False),
-                JobRun.status != rules.MISSED,
-            )
-        )
-        is not None
+    return session.scalar(_occurrence_runs(select(JobRun.id), job_id, scheduled_at)) is not None
+
+
+def _occurrence_runs(query: Select[Any], job_id: int, scheduled_at: dt.datetime) -> Select[Any]:
+    """`query` narrowed to the runs recorded for one scheduled occurrence (missed ones aside)."""
+    return query.where(
+        JobRun.job_id == job_id,
+        JobRun.scheduled_at == scheduled_at,
+        JobRun.is_manual.is_(False),
+        JobRun.status != rules.MISSED,
     )
 
 
@@ -496,42 +496,33 @@ def stranded_occurrences(
     stranded: list[tuple[int, dt.datetime]] = []
     for job_id, occurrence in pending:
         assert occurrence is not None
-        launch = _unlaunched_run(core, job_id, occurrence)
+        recorded, launch = _recorded_run(core, job_id, occurrence)
         if launch is not None:
             log.warning("Launching run %s left unlaunched by a worker that stopped", launch.run_id)
             try:
                 _launch(core, launch)
             except AwsFailure as exc:
                 log.warning("Relaunch of run %s failed: %s", launch.run_id, exc)
-            clear_pending(core, [(job_id, occurrence)])
-        elif _started_already(core, job_id, occurrence):  # (its batch was cut short)
+        if recorded:  # launched now, or before its worker stopped (its batch was cut short)
             clear_pending(core, [(job_id, occurrence)])
         else:
             stranded.append((job_id, occurrence))
     return stranded
 
 
-def _started_already(core: Core, job_id: int, occurrence: dt.datetime) -> bool:
-    with core.store.reader() as session:
-        return _occurrence_recorded(session, job_id, occurrence)
-
-
-def _unlaunched_run(core: Core, job_id: int, occurrence: dt.datetime) -> RunLaunch | None:
+def _recorded_run(
+    core: Core, job_id: int, occurrence: dt.datetime
+) -> tuple[bool, RunLaunch | None]:
+    """Whether a run was recorded for an occurrence, and its launch if it never was launched
+    (no cluster requested, no process started)."""
     with core.store.session() as session:
-        run = session.scalar(
-            select(JobRun).where(
-                JobRun.job_id == job_id,
-                JobRun.scheduled_at == occurrence,
-                JobRun.is_manual.is_(False),
-                JobRun.status.in_(emr.ACTIVE_STATES),
-                JobRun.jobflow_id.is_(None),
-                JobRun.started_at.is_(None),
-            )
-        )
-        job = session.get(Job, job_id)
-        if run is None or job is None:
-            return None
-        return _launch_of(job, run)
+        runs = session.scalars(_occurrence_runs(select(JobRun), job_id, occurrence)).all()
+        job = session.get(Job, job_id) if runs else None
+        for run in runs:
+            never_launched = run.jobflow_id is None and run.started_at is None
+            if job is not None and never_launched and run.status in emr.ACTIVE_STATES:
+                return True, _launch_of(job, run)
+        return bool(runs), None
 
 
 def _skipped(schedule: Schedule, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
