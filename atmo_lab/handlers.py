@@ -108,7 +108,8 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         self.finish(json.dumps(data, separators=(",", ":"), check_circular=False))
 
     def reply_page(self, name: str, page: Page) -> None:
-        self.reply({name: page.items, "next_cursor": page.next_cursor})
+        self.set_header("Content-Type", "application/json")
+        self.finish(page.to_json(name))  # the items as the store wrote them: nothing parsed
 
     def allowed_methods(self) -> list[str]:
         """The HTTP methods this route implements (the ``Allow`` header of a 405)."""

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
+import json
 from typing import Any
 
-from sqlalchemy import BigInteger, Integer, Select, bindparam
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam
 from sqlalchemy.sql import ColumnElement
 
 from .errors import ValidationFailed
@@ -18,12 +17,24 @@ PAGE_ROWS = "page_rows"
 NO_CURSOR = 2**63 - 1  # the largest cursor parse_cursor accepts: "from the newest row"
 
 
-@dataclass(frozen=True)
 class Page:
-    """One page of a list, newest first, and the cursor of the next one (None at the end)."""
+    """One page of a list, newest first, and the cursor of the next one (None at the end).
 
-    items: list[dict[str, Any]]
-    next_cursor: str | None
+    Its items are kept as the JSON texts the store wrote (:mod:`atmo_lab.views`): the API sends
+    them joined, and :attr:`items` parses them for Python callers.
+    """
+
+    def __init__(self, texts: list[str], next_cursor: str | None) -> None:
+        self.texts = texts
+        self.next_cursor = next_cursor
+
+    @functools.cached_property
+    def items(self) -> list[dict[str, Any]]:
+        return [json.loads(text) for text in self.texts]
+
+    def to_json(self, name: str) -> str:
+        """``{name: [items], "next_cursor": ...}`` as the API answers it."""
+        return f'{{"{name}":[{",".join(self.texts)}],"next_cursor":{json.dumps(self.next_cursor)}}}'
 
 
 def parse_limit(value: object, default: int) -> int:
@@ -69,21 +80,20 @@ def paged(query: Select[Any], key: ColumnElement[int]) -> Select[Any]:
 
 
 def keyset_page(
-    session: Session,
+    connection: Connection,
     statement: Select[Any],
     params: dict[str, Any],
     limit: int,
     cursor: str | None,
-    serialise: Callable[[Any], dict[str, Any]],
 ) -> Page:
     """At most `limit` rows of a :func:`paged` statement after `cursor`, as a Page.
 
-    Rows are keyed by their ``id`` column (the cursor is the last one's id). The statement runs
-    on the session's connection: plain rows, several times cheaper than ORM objects.
+    The statement selects each row's ``id`` (the cursor is the last one's) and its object as
+    JSON text, ``item`` (:func:`atmo_lab.views.as_text`).
     """
     limit = parse_limit(limit, limit)
     after = parse_cursor(cursor)
     bound = {**params, PAGE_AFTER: NO_CURSOR if after is None else after, PAGE_ROWS: limit + 1}
-    rows = session.connection().execute(statement, bound).all()
+    rows = connection.execute(statement, bound).all()
     next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return Page([serialise(r) for r in rows[:limit]], next_cursor)
+    return Page([row.item for row in rows[:limit]], next_cursor)

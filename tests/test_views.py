@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from atmo_lab.clusters import service as clusters
 from atmo_lab.core import Core
@@ -17,7 +18,6 @@ from atmo_lab.jobs.models import JobRun
 from atmo_lab.keys import service as keys
 from atmo_lab.store import load_json
 from atmo_lab.validation import iso
-from atmo_lab.views import _sqlite_iso
 
 from .support import public_key
 from .test_jobs_support import job_body
@@ -116,10 +116,23 @@ def test_pages_of_one_owner_or_everyone(core: Core) -> None:
         "2026-03-01T09:00:00.123",
     ],
 )
-def test_sqlite_timestamps_are_formatted_as_iso_formats_them(stored: str) -> None:
+def test_sqlite_timestamps_are_formatted_as_iso_formats_them(core: Core, stored: str) -> None:
+    if not core.store.is_sqlite:
+        pytest.skip("SQLite's text timestamps")
+    caller = core.caller()
+    created = jobs.create_job(core, caller, job_body())
+    run = add_run(core, created["id"], "RUNNING", started_at=dt.datetime(2026, 3, 1, 8, tzinfo=UTC))
+    with core.store.session() as session:  # as a hand-written row or CURRENT_TIMESTAMP stores it
+        session.execute(
+            text("UPDATE job_runs SET scheduled_at = :t, finished_at = :t WHERE id = :id"),
+            {"t": stored, "id": run},
+        )
+    [listed] = jobs.list_runs(core, caller, created["id"]).items
     parsed = dt.datetime.fromisoformat(stored).replace(tzinfo=UTC)
-    assert _sqlite_iso(stored) == iso(parsed)
-    assert _sqlite_iso(None) is None
+    assert listed["scheduled_at"] == listed["finished_at"] == iso(parsed)
+    start = dt.datetime(2026, 3, 1, 8, tzinfo=UTC)
+    assert listed["duration_seconds"] == (parsed - start).total_seconds()
+    assert listed["ready_at"] is None
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, FromClause
 
 from .. import emr
 from ..aws import call
@@ -19,9 +20,9 @@ from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..keys.models import SSHKey
 from ..pages import Page, check_owner, keyset_page, paged
-from ..store import utcnow
+from ..store import UTCDateTime, utcnow
 from ..validation import Collector, check_identifier, check_int, require_object
-from ..views import Shape
+from ..views import Shape, as_text, json_bool, one_of
 from .models import Cluster
 from .names import deduplicate, random_name
 from .releases import resolve_release
@@ -50,20 +51,29 @@ CLUSTER_SHAPE = Shape(
         "owner",
     ),
     times=("created_at", "started_at", "ready_at", "finished_at", "expires_at"),
-    raw=("expires_at",),
 )
+EXPIRING_BEFORE = "expiring_before"  # the list statement's bound "now + the warning window"
 
 
 def cluster_to_dict(cluster: Cluster, now: dt.datetime | None = None) -> dict[str, Any]:
-    return _with_state(*CLUSTER_SHAPE.from_object(cluster), now or utcnow())
-
-
-def _with_state(item: dict[str, Any], raw: Sequence[Any], now: dt.datetime) -> dict[str, Any]:
-    (expires_at,) = raw
-    active = item["status"] in emr.ACTIVE_STATES
+    item = CLUSTER_SHAPE.from_object(cluster)
+    active = cluster.status in emr.ACTIVE_STATES
     item["is_active"] = active
-    item["is_expiring_soon"] = active and expires_at <= now + EXPIRY_WARNING_WINDOW
+    item["is_expiring_soon"] = (
+        active and cluster.expires_at <= (now or utcnow()) + EXPIRY_WARNING_WINDOW
+    )
     return item
+
+
+def cluster_json(clusters: FromClause) -> ColumnElement[Any]:
+    """A cluster as :func:`cluster_to_dict` gives it, in SQL (``:expiring_before`` bound)."""
+    c = clusters.c
+    active = one_of(c.status, emr.ACTIVE_STATES)
+    soon = c.expires_at <= bindparam(EXPIRING_BEFORE, type_=UTCDateTime())
+    return CLUSTER_SHAPE.json(
+        clusters,
+        {"is_active": json_bool(active), "is_expiring_soon": json_bool(and_(active, soon))},
+    )
 
 
 def size_limit(core: Core, caller: Caller) -> int | None:
@@ -95,23 +105,18 @@ def list_clusters(
     check_owner(owner)
     everyone = owner == "all" and caller.is_maintainer
     statement = _list_statement(everyone, status)
-    now = utcnow()
-    with core.store.reader() as session:
-        return keyset_page(
-            session,
-            statement,
-            {} if everyone else {"owner": caller.username},
-            limit or core.settings.page_size,
-            cursor,
-            lambda row: _with_state(*CLUSTER_SHAPE.from_row(row), now),
-        )
+    params: dict[str, Any] = {EXPIRING_BEFORE: utcnow() + EXPIRY_WARNING_WINDOW}
+    if not everyone:
+        params["owner"] = caller.username
+    with core.store.statement_reader() as connection:
+        return keyset_page(connection, statement, params, limit or core.settings.page_size, cursor)
 
 
 @functools.cache
 def _list_statement(everyone: bool, status: str) -> Select[Any]:
     """The list query of one owner (``:owner``) or everyone's, in one status group."""
     table = Cluster.__table__
-    query = select(*CLUSTER_SHAPE.columns(table))
+    query = select(table.c.id, as_text(cluster_json(table)).label("item"))
     if not everyone:
         query = query.where(table.c.owner == bindparam("owner"))
     states = emr.STATUS_GROUPS[status]

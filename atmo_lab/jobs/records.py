@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, select, true
+from sqlalchemy import ScalarSelect, Select, case, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -14,7 +13,7 @@ from .. import emr
 from ..core import Core
 from ..notifications.service import notify
 from ..store import utcnow
-from ..views import Shape
+from ..views import Shape, json_bool, one_of, seconds_between
 from .models import Job, JobRun
 from .rules import MISSED
 
@@ -31,7 +30,6 @@ RUN_SHAPE = Shape(
         "error",
     ),
     times=("scheduled_at", "started_at", "ready_at", "finished_at", "created_at"),
-    raw=("started_at", "finished_at"),
 )
 JOB_SHAPE = Shape(
     plain=(
@@ -54,44 +52,34 @@ JOB_SHAPE = Shape(
     ),
     times=("start_date", "end_date", "expired_date", "next_run_at", "created_at", "modified_at"),
 )
-LATEST = "latest_"  # label prefix of the latest run's columns in a job row
 
 
 def run_to_dict(run: JobRun) -> dict[str, Any]:
-    return _with_duration(*RUN_SHAPE.from_object(run))
-
-
-def run_from_row(row: Sequence[Any], start: int = 0) -> dict[str, Any]:
-    """A run selected with ``RUN_SHAPE.columns()`` at `start`."""
-    return _with_duration(*RUN_SHAPE.from_row(row, start))
-
-
-def _with_duration(item: dict[str, Any], raw: Sequence[Any]) -> dict[str, Any]:
-    started, finished = raw
-    item["is_active"] = item["status"] in emr.ACTIVE_STATES
+    item = RUN_SHAPE.from_object(run)
+    item["is_active"] = run.status in emr.ACTIVE_STATES
     item["duration_seconds"] = (
         None
-        if started is None or finished is None
-        else max(0.0, (finished - started).total_seconds())
+        if run.started_at is None or run.finished_at is None
+        else max(0.0, (run.finished_at - run.started_at).total_seconds())
     )
     return item
 
 
+def run_json(runs: FromClause) -> ColumnElement[Any]:
+    """A run of `runs` (the table or an alias) as :func:`run_to_dict` gives it, in SQL."""
+    c = runs.c
+    return RUN_SHAPE.json(
+        runs,
+        {
+            "is_active": json_bool(one_of(c.status, emr.ACTIVE_STATES)),
+            "duration_seconds": seconds_between(c.started_at, c.finished_at),
+        },
+    )
+
+
 def job_to_dict(job: Job, latest: JobRun | None) -> dict[str, Any]:
-    item, _ = JOB_SHAPE.from_object(job)
-    return _with_latest(item, run_to_dict(latest) if latest is not None else None)
-
-
-def job_from_row(row: Sequence[Any]) -> dict[str, Any]:
-    """A job selected with :func:`job_columns`, its latest run included."""
-    item, _ = JOB_SHAPE.from_row(row)
-    has_run = row[JOB_SHAPE.width] is not None
-    return _with_latest(item, run_from_row(row, JOB_SHAPE.width) if has_run else None)
-
-
-def _with_latest(item: dict[str, Any], latest: dict[str, Any] | None) -> dict[str, Any]:
-    item["parameters"] = item["parameters"] or {}
-    item["latest_run"] = latest
+    item = JOB_SHAPE.from_object(job)
+    item["latest_run"] = run_to_dict(latest) if latest is not None else None
     return item
 
 
@@ -110,8 +98,8 @@ def _newest_run(query: Select[Any], job_id: ColumnElement[int] | int) -> Select[
     )
 
 
-def job_columns(lateral: bool = False) -> tuple[list[ColumnElement[Any]], FromClause]:
-    """The columns of a job row with its latest run (``LATEST``-prefixed), and their FROM.
+def job_json(lateral: bool = False) -> tuple[ColumnElement[Any], FromClause]:
+    """A job with its latest run as :func:`job_to_dict` gives it, in SQL, and its FROM.
 
     `lateral` (PostgreSQL) finds each job's latest run with a LATERAL subquery: the planner
     then always looks it up per job of the page. Joined on a correlated subquery instead, it
@@ -126,7 +114,8 @@ def job_columns(lateral: bool = False) -> tuple[list[ColumnElement[Any]], FromCl
     else:
         latest = JobRun.__table__.alias("latest_run")
         source = jobs.outerjoin(latest, latest.c.id == latest_run_id(jobs.c.id).correlate(jobs))
-    return JOB_SHAPE.columns(jobs) + RUN_SHAPE.columns(latest, LATEST), source
+    run = case((latest.c.id.is_(None), None), else_=run_json(latest))
+    return JOB_SHAPE.json(jobs, {"latest_run": run}), source
 
 
 def latest_run(session: Session, job_id: int) -> JobRun | None:

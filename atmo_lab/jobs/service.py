@@ -26,6 +26,7 @@ from ..errors import AtmoError, AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page, paged
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
+from ..views import as_text
 from . import local
 from .intake import SCHEDULE_FIELDS, validate_create, validate_update
 from .models import Job, JobRun
@@ -36,15 +37,7 @@ from .notebooks import (
     notebook_key,
     prepare_notebook,
 )
-from .records import (
-    RUN_SHAPE,
-    job_columns,
-    job_from_row,
-    job_to_dict,
-    latest_run,
-    run_from_row,
-    run_to_dict,
-)
+from .records import job_json, job_to_dict, latest_run, run_json, run_to_dict
 from .runs import (
     apply_run_info,
     claim_due_jobs,
@@ -136,25 +129,27 @@ def list_jobs(
     everyone = owner == "all" and caller.is_maintainer
     params = {} if everyone else {"owner": caller.username}
     statement = _jobs_statement(everyone, lateral=not core.store.is_sqlite)
-    with core.store.reader() as session:
-        return keyset_page(session, statement, params, _limit(limit, core), cursor, job_from_row)
+    with core.store.statement_reader() as connection:
+        return keyset_page(connection, statement, params, _limit(limit, core), cursor)
 
 
 @functools.cache
 def _jobs_statement(everyone: bool, lateral: bool) -> Select[Any]:
     """Jobs with their latest runs, of one owner (``:owner``) or everyone's."""
-    columns, source = job_columns(lateral)
-    query = select(*columns).select_from(source)
+    item, source = job_json(lateral)
+    jobs = Job.__table__
+    query = select(jobs.c.id, as_text(item).label("item")).select_from(source)
     if not everyone:
-        query = query.where(Job.__table__.c.owner == bindparam("owner"))
-    return paged(query, Job.__table__.c.id)
+        query = query.where(jobs.c.owner == bindparam("owner"))
+    return paged(query, jobs.c.id)
 
 
 @functools.cache
 def _runs_statement() -> Select[Any]:
     """The runs of job ``:job_id``."""
     runs = JobRun.__table__
-    query = select(*RUN_SHAPE.columns(runs)).where(runs.c.job_id == bindparam("job_id"))
+    query = select(runs.c.id, as_text(run_json(runs)).label("item"))
+    query = query.where(runs.c.job_id == bindparam("job_id"))
     return paged(query, runs.c.id)
 
 
@@ -196,12 +191,11 @@ def list_runs(
     with core.store.reader() as session:
         visible_job(session, caller, job_id)
         return keyset_page(
-            session,
+            session.connection(),
             _runs_statement(),
             {"job_id": job_id},
             _limit(limit, core),
             cursor,
-            run_from_row,
         )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..aws import call
@@ -14,7 +15,7 @@ from ..core import Core
 from ..errors import AwsFailure, NotFound
 from ..pages import Page, keyset_page, paged
 from ..store import rowcount, utcnow
-from ..validation import iso
+from ..views import Shape, as_text, json_object
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -23,16 +24,26 @@ KINDS = ("cluster_expiring", "cluster_expired", "run_failed", "run_timed_out", "
 SUBJECT_PREFIX = "[atmo_lab] "
 
 
+NOTIFICATION_SHAPE = Shape(plain=("id", "kind", "subject", "body", "read"), times=("created_at",))
+
+
 def notification_to_dict(item: Notification) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "kind": item.kind,
-        "subject": item.subject,
-        "body": item.body,
-        "created_at": iso(item.created_at),
-        "read": item.read,
-        "object": {"type": item.object_type, "id": item.object_id},
-    }
+    fields = NOTIFICATION_SHAPE.from_object(item)
+    fields["object"] = {"type": item.object_type, "id": item.object_id}
+    return fields
+
+
+@functools.cache
+def _list_statement(unread: bool | None) -> Select[Any]:
+    """The notifications of ``:owner``: all, unread or read ones."""
+    table = Notification.__table__
+    about = json_object({"type": table.c.object_type, "id": table.c.object_id})
+    item = NOTIFICATION_SHAPE.json(table, {"object": about})
+    query = select(table.c.id, as_text(item).label("item"))
+    query = query.where(table.c.owner == bindparam("owner"))
+    if unread is not None:
+        query = query.where(table.c.read.is_(not unread))
+    return paged(query, table.c.id)
 
 
 def notify(
@@ -73,17 +84,10 @@ def list_notifications(
     limit: int | None = None,
     cursor: str | None = None,
 ) -> Page:
-    query = select(Notification.__table__).where(Notification.owner == caller.username)
-    if unread is not None:
-        query = query.where(Notification.read.is_(not unread))
-    with core.store.reader() as session:
+    params = {"owner": caller.username}
+    with core.store.statement_reader() as connection:
         return keyset_page(
-            session,
-            paged(query, Notification.__table__.c.id),
-            {},
-            limit or core.settings.page_size,
-            cursor,
-            notification_to_dict,
+            connection, _list_statement(unread), params, limit or core.settings.page_size, cursor
         )
 
 
