@@ -12,11 +12,14 @@ import pytest
 from sqlalchemy import text
 
 from atmo_lab.clusters import service as clusters
+from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
 from atmo_lab.jobs import service as jobs
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.keys import service as keys
-from atmo_lab.store import load_json
+from atmo_lab.notifications import service as notifications
+from atmo_lab.notifications.service import notify
+from atmo_lab.store import load_json, utcnow
 from atmo_lab.validation import iso
 
 from .support import public_key
@@ -57,6 +60,45 @@ def test_a_cluster_listed_is_the_cluster_read_and_launched(core: Core) -> None:
     [gone] = clusters.list_clusters(core, caller, status="all").items
     assert gone == terminated == clusters.get_cluster(core, caller, launched["id"])
     assert gone["is_active"] is False and gone["finished_at"] is not None
+
+
+def test_a_cluster_about_to_expire_is_listed_as_expiring_soon(core: Core) -> None:
+    caller = core.caller()
+    key = keys.add_key(core, caller, "laptop", public_key())
+    body = {"size": 1, "lifetime_hours": 2, "ssh_key_id": key["id"]}
+    launched = clusters.launch_cluster(core, caller, body)
+    with core.store.session() as session:  # 59 minutes left: inside the one-hour warning window
+        cluster = session.get(Cluster, launched["id"])
+        cluster.expires_at = utcnow() + dt.timedelta(minutes=59)
+    [listed] = clusters.list_clusters(core, caller).items
+    assert listed["is_expiring_soon"] is True
+    assert listed == clusters.get_cluster(core, caller, launched["id"])
+
+
+def test_a_notification_listed_is_the_notification_marked_read(core: Core) -> None:
+    caller = core.caller()
+    with core.store.session() as session:
+        notify(session, owner=caller.username, kind="run_failed", subject="Job x: a run failed",
+               body="Failing cell 2: ValueError: \u00e9 \"quoted\"\n", object_type="run",
+               object_id=7, dedupe_key="run_failed:7")  # fmt: skip
+    [unread] = notifications.list_notifications(core, caller, unread=True).items
+    assert unread["read"] is False and unread["object"] == {"type": "run", "id": 7}
+    read = notifications.mark_read(core, caller, unread["id"])
+    [listed] = notifications.list_notifications(core, caller).items
+    assert listed == read == {**unread, "read": True}
+    assert notifications.list_notifications(core, caller, unread=True).items == []
+
+
+def test_a_page_is_sent_as_the_texts_the_store_wrote(core: Core) -> None:
+    caller = core.caller()
+    for i in range(3):
+        jobs.create_job(core, caller, job_body(identifier=f"job-{i}", description=f'é {i} \\ "✓"'))
+    page = jobs.list_jobs(core, caller, limit=2)
+    sent = json.loads(page.to_json("jobs"))
+    assert sent == {"jobs": page.items, "next_cursor": page.next_cursor}
+    assert [j["description"] for j in sent["jobs"]] == ['é 2 \\ "✓"', 'é 1 \\ "✓"']
+    last = json.loads(jobs.list_jobs(core, caller, cursor=page.next_cursor).to_json("jobs"))
+    assert [j["identifier"] for j in last["jobs"]] == ["job-0"] and last["next_cursor"] is None
 
 
 def test_a_job_listed_is_the_job_read_with_its_latest_run(core: Core) -> None:
