@@ -14,6 +14,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from atmo_lab.errors import ValidationFailed
 from atmo_lab.jobs.notebooks import (
+    READ_PIECE_BYTES,
+    CleanNotebook,
     NotebookSource,
     _empty_bulk,
     _NotebookReader,
@@ -105,6 +107,25 @@ def _peak_reading(tmp_path: Path, cells: int) -> tuple[int, int]:
     with clean.open() as file:
         assert file.read() == path.read_bytes()
     return peak, size
+
+
+def test_an_upload_reads_a_notebook_in_pieces_however_much_is_asked(tmp_path: Path) -> None:
+    # botocore asks for 1 MB at a time, twice (its checksums), before sending
+    data = b"0123456789abcdef" * (3 * READ_PIECE_BYTES // 16 + 5)
+    path = tmp_path / "x.ipynb"
+    path.write_bytes(b"head" + data + b"tail")
+    for clean in (
+        CleanNotebook("x.ipynb", len(data), path=str(path), offset=4),
+        CleanNotebook("x.ipynb", len(data), data=b"head" + data + b"tail", offset=4),
+    ):
+        with clean.open() as file:
+            pieces = list(iter(lambda: file.read(1 << 20), b""))
+            assert b"".join(pieces) == data
+            assert max(map(len, pieces)) == READ_PIECE_BYTES and len(pieces) == 4
+            file.seek(0)
+            assert file.read() == data and file.read(10) == b""  # read() is still everything
+            file.seek(-4, 2)
+            assert file.read(100) == data[-4:]
 
 
 def test_a_file_that_is_not_a_notebook_names_the_notebook_field(tmp_path: Path) -> None:
