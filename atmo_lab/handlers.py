@@ -102,14 +102,16 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         return parse_json(self.request.body)
 
     def reply(self, data: Any, status: int = 200) -> None:
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
         # (no circular-reference check: replies are plain data built here; it costs 45 %)
-        self.finish(json.dumps(data, separators=(",", ":"), check_circular=False))
+        self._send_json(json.dumps(data, separators=(",", ":"), check_circular=False), status)
 
     def reply_page(self, name: str, page: Page) -> None:
+        self._send_json(page.to_json(name))  # the items as the store wrote them: nothing parsed
+
+    def _send_json(self, text: str, status: int = 200) -> None:
+        self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(page.to_json(name))  # the items as the store wrote them: nothing parsed
+        self.finish(text)
 
     def allowed_methods(self) -> list[str]:
         """The HTTP methods this route implements (the ``Allow`` header of a 405)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,24 +21,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC."""
     return dt.datetime.now(dt.timezone.utc)
-
-
-_decode_json = json.JSONDecoder().decode
-
-
-def load_json(data: str | bytes) -> Any:
-    """A JSON column's value (lists read thousands: ``null`` and ``{}``, what most rows hold,
-    skip the parser, and bytes skip json.loads' encoding detection)."""
-    if isinstance(data, bytes | bytearray | memoryview):
-        data = bytes(data).decode()
-    if data == "null":
-        return None
-    if data == "{}":
-        return {}
-    return _decode_json(data)
-
-
-_ENGINE_OPTIONS: dict[str, Any] = {"json_deserializer": load_json}  # every store
 
 
 def rowcount(result: Any) -> int:
@@ -120,7 +101,6 @@ def create_store_engine(url: str) -> Engine:
                 url,
                 connect_args={"check_same_thread": False},
                 poolclass=StaticPool,
-                **_ENGINE_OPTIONS,
             )
         else:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -129,11 +109,10 @@ def create_store_engine(url: str) -> Engine:
                 connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
                 pool_size=8,
                 max_overflow=16,
-                **_ENGINE_OPTIONS,
             )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16, **_ENGINE_OPTIONS)
+    return create_engine(url, pool_pre_ping=True, pool_size=8, max_overflow=16)
 
 
 class Store:

@@ -10,8 +10,8 @@ gives the same dictionary (tests/test_views.py holds the two to each other on bo
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Boolean, Text, literal_column
 from sqlalchemy.exc import CompileError
@@ -74,56 +74,10 @@ def json_object(fields: Mapping[str, ColumnElement[Any]]) -> ColumnElement[Any]:
 
 # --- SQL written per dialect ---------------------------------------------------------------------
 #
-# Each construct compiles for SQLite (3.38+, or earlier builds with JSON1) and PostgreSQL, the
-# stores atmo_lab supports; any other dialect gets a CompileError naming the construct.
+# Each construct writes itself for SQLite (3.38+, or earlier builds with JSON1) and PostgreSQL,
+# the stores atmo_lab supports; any other dialect gets a CompileError naming the construct.
 
-
-class _PerDialect(FunctionElement[Any]):
-    type = Text()
-    inherit_cache = True
-
-    def sql(self, compiler: SQLCompiler, **kw: Any) -> list[str]:
-        return [compiler.process(arg, **kw) for arg in self.clauses.clauses]
-
-
-class _JsonObject(_PerDialect):
-    name = "json_object"
-    inherit_cache = True
-
-
-class as_text(_PerDialect):
-    """A JSON expression selected as its text (PostgreSQL would hand drivers a parsed value)."""
-
-    name = "as_text"
-    inherit_cache = True
-
-
-class iso_text(_PerDialect):
-    """A stored UTC timestamp as ISO 8601 text with ``+00:00``, microseconds only when not 0."""
-
-    name = "iso_text"
-    inherit_cache = True
-
-
-class json_bool(_PerDialect):
-    """A boolean SQL value as JSON ``true``/``false`` (SQLite stores them as 1/0)."""
-
-    name = "json_bool"
-    inherit_cache = True
-
-
-class json_value(_PerDialect):
-    """A JSON column embedded as JSON, not as a string."""
-
-    name = "json_value"
-    inherit_cache = True
-
-
-class seconds_between(_PerDialect):
-    """``(end - start)`` in seconds as a number, at least 0; null when either is null."""
-
-    name = "seconds_between"
-    inherit_cache = True
+Writer = Callable[[list[str]], str]  # the SQL of a construct from the SQL of its arguments
 
 
 def _sqlite_fixed(column: str) -> str:
@@ -147,40 +101,88 @@ def _sqlite_iso(column: str) -> str:
     return f"CASE WHEN length({column}) = 26 THEN {as_written} ELSE {any_form} END"
 
 
-_SQL: dict[tuple[str, str], Any] = {
-    ("json_object", "sqlite"): lambda a: f"json_object({', '.join(a)})",
-    ("json_object", "postgresql"): lambda a: f"json_build_object({', '.join(a)})",
-    ("as_text", "sqlite"): lambda a: a[0],
-    ("as_text", "postgresql"): lambda a: f"CAST({a[0]} AS TEXT)",
-    ("iso_text", "sqlite"): lambda a: _sqlite_iso(a[0]),
-    ("iso_text", "postgresql"): lambda a: _iso_from_fixed(
-        f"""to_char({a[0]}, 'YYYY-MM-DD"T"HH24:MI:SS.US')"""
-    ),
-    ("json_bool", "sqlite"): lambda a: (
-        f"CASE WHEN ({a[0]}) THEN json('true') WHEN NOT ({a[0]}) THEN json('false') END"
-    ),
-    ("json_bool", "postgresql"): lambda a: a[0],
-    ("json_value", "sqlite"): lambda a: f"json({a[0]})",
-    ("json_value", "postgresql"): lambda a: a[0],
-    # Whole seconds from strftime, microseconds from the text: exact, as timedelta computes.
-    ("seconds_between", "sqlite"): lambda a: (
-        f"max(0.0, ((strftime('%s', {a[1]}) - strftime('%s', {a[0]})) * 1000000"
-        f" + (substr({_sqlite_fixed(a[1])}, 21) - substr({_sqlite_fixed(a[0])}, 21)))"
-        " / 1000000.0)"
-    ),
-    ("seconds_between", "postgresql"): lambda a: (
-        f"CASE WHEN {a[0]} IS NULL OR {a[1]} IS NULL THEN NULL"
-        f" ELSE CAST(GREATEST(0, EXTRACT(EPOCH FROM {a[1]} - {a[0]})) AS NUMERIC(20, 6)) END"
-    ),
-}
+class _PerDialect(FunctionElement[Any]):
+    type = Text()
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {}
+
+
+class _JsonObject(_PerDialect):
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {
+        "sqlite": lambda a: f"json_object({', '.join(a)})",
+        "postgresql": lambda a: f"json_build_object({', '.join(a)})",
+    }
+
+
+class as_text(_PerDialect):
+    """A JSON expression selected as its text (PostgreSQL would hand drivers a parsed value)."""
+
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {
+        "sqlite": lambda a: a[0],
+        "postgresql": lambda a: f"CAST({a[0]} AS TEXT)",
+    }
+
+
+class iso_text(_PerDialect):
+    """A stored UTC timestamp as ISO 8601 text with ``+00:00``, microseconds only when not 0."""
+
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {
+        "sqlite": lambda a: _sqlite_iso(a[0]),
+        "postgresql": lambda a: _iso_from_fixed(
+            f"""to_char({a[0]}, 'YYYY-MM-DD"T"HH24:MI:SS.US')"""
+        ),
+    }
+
+
+class json_bool(_PerDialect):
+    """A boolean SQL value as JSON ``true``/``false`` (SQLite stores them as 1/0)."""
+
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {
+        "sqlite": lambda a: (
+            f"CASE WHEN ({a[0]}) THEN json('true') WHEN NOT ({a[0]}) THEN json('false') END"
+        ),
+        "postgresql": lambda a: a[0],
+    }
+
+
+class json_value(_PerDialect):
+    """A JSON column embedded as JSON, not as a string."""
+
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {
+        "sqlite": lambda a: f"json({a[0]})",
+        "postgresql": lambda a: a[0],
+    }
+
+
+class seconds_between(_PerDialect):
+    """``(end - start)`` in seconds as a number, at least 0; null when either is null."""
+
+    inherit_cache = True
+    dialects: ClassVar[dict[str, Writer]] = {
+        # Whole seconds from strftime, microseconds from the text: exact, as timedelta computes.
+        "sqlite": lambda a: (
+            f"max(0.0, ((strftime('%s', {a[1]}) - strftime('%s', {a[0]})) * 1000000"
+            f" + (substr({_sqlite_fixed(a[1])}, 21) - substr({_sqlite_fixed(a[0])}, 21)))"
+            " / 1000000.0)"
+        ),
+        "postgresql": lambda a: (
+            f"CASE WHEN {a[0]} IS NULL OR {a[1]} IS NULL THEN NULL"
+            f" ELSE CAST(GREATEST(0, EXTRACT(EPOCH FROM {a[1]} - {a[0]})) AS NUMERIC(20, 6)) END"
+        ),
+    }
 
 
 @compiles(_PerDialect)
 def _compile(element: _PerDialect, compiler: SQLCompiler, **kw: Any) -> str:
-    write = _SQL.get((element.name, compiler.dialect.name))
+    write = element.dialects.get(compiler.dialect.name)
     if write is None:
         raise CompileError(
-            f"{element.name}: atmo_lab's lists need a SQLite or PostgreSQL store, "
+            f"{type(element).__name__}: atmo_lab's lists need a SQLite or PostgreSQL store, "
             f"not {compiler.dialect.name}"
         )
-    return str(write(element.sql(compiler, **kw)))
+    return write([compiler.process(arg, **kw) for arg in element.clauses.clauses])
