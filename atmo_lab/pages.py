@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, Select, bindparam
+from sqlalchemy import BigInteger, Integer, Select, bindparam
 from sqlalchemy.sql import ColumnElement
 
 from .errors import ValidationFailed
@@ -15,6 +16,8 @@ MAX_PAGE_SIZE = 1000
 PAGE_AFTER = "page_after"
 PAGE_ROWS = "page_rows"
 NO_CURSOR = 2**63 - 1  # the largest cursor parse_cursor accepts: "from the newest row"
+# Runs a statement with parameters and returns its rows (:meth:`atmo_lab.store.Store.read_rows`).
+RowReader = Callable[[Select[Any], Mapping[str, Any]], Sequence[Sequence[Any]]]
 
 
 class Page:
@@ -80,7 +83,7 @@ def paged(query: Select[Any], key: ColumnElement[int]) -> Select[Any]:
 
 
 def keyset_page(
-    connection: Connection,
+    read_rows: RowReader,
     statement: Select[Any],
     params: dict[str, Any],
     limit: int,
@@ -88,12 +91,12 @@ def keyset_page(
 ) -> Page:
     """At most `limit` rows of a :func:`paged` statement after `cursor`, as a Page.
 
-    The statement selects each row's ``id`` (the cursor is the last one's) and its object as
-    JSON text, ``item`` (:func:`atmo_lab.views.as_text`).
+    The statement selects each row's ``id`` (the cursor is the last one's), then its object as
+    JSON text (:func:`atmo_lab.views.as_text`).
     """
     limit = parse_limit(limit, limit)
     after = parse_cursor(cursor)
     bound = {**params, PAGE_AFTER: NO_CURSOR if after is None else after, PAGE_ROWS: limit + 1}
-    rows = connection.execute(statement, bound).all()
-    next_cursor = str(rows[limit - 1].id) if len(rows) > limit else None
-    return Page([row.item for row in rows[:limit]], next_cursor)
+    rows = read_rows(statement, bound)
+    next_cursor = str(rows[limit - 1][0]) if len(rows) > limit else None
+    return Page([row[1] for row in rows[:limit]], next_cursor)

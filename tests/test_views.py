@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, literal_column, select, table, text
 
 from atmo_lab.clusters import service as clusters
 from atmo_lab.clusters.models import Cluster
@@ -193,3 +193,40 @@ def test_json_columns_read_back_as_json_loads_reads_them(core: Core, text: str) 
     assert listed["error"] == value
     if isinstance(value, dict | list):
         assert read[0] is not read[1]  # a fresh object each time: rows may change it
+
+
+def assert_a_failed_write_leaves_nothing(core: Core) -> None:
+    caller = core.caller()
+    with pytest.raises(RuntimeError), core.store.session() as session:
+        notify(session, owner=caller.username, kind="cluster_expiring", subject="s", body="b",
+               object_type="cluster", object_id=1, dedupe_key="k")  # fmt: skip
+        session.flush()
+        raise RuntimeError("the request failed after writing")
+    assert notifications.list_notifications(core, caller).items == []
+
+
+def test_a_list_read_leaves_its_connection_as_it_found_it(core: Core) -> None:
+    # read_rows runs outside transactions; the next writer on the same pooled connection must
+    # still be in one, so that its failure takes back what it wrote.
+    clusters.list_clusters(core, core.caller(), status="all")
+    assert_a_failed_write_leaves_nothing(core)
+
+
+def test_a_failed_list_read_discards_its_connection(core: Core) -> None:
+    broken = select(literal_column("1")).select_from(table("no_such_table"))
+    for _ in range(3):  # more than once: the pool hands out a working connection each time
+        with pytest.raises(Exception, match="no_such_table"):
+            core.store.read_rows(broken, {})
+        assert_a_failed_write_leaves_nothing(core)
+    assert core.store.engine.pool.checkedout() == 0
+
+
+def test_a_list_statement_is_compiled_once_with_its_own_values(core: Core) -> None:
+    statement = select(literal_column("1")).where(bindparam("owner") == literal_column("'a'"))
+    with pytest.raises(ValueError, match=r"\['owner'\]"):
+        core.store.read_rows(statement, {})
+    assert core.store.read_rows(statement, {"owner": "a"}) == [(1,)]
+    assert core.store.read_rows(statement, {"owner": "b"}) == []
+    expanding = select(Cluster.id).where(Cluster.status.in_(["RUNNING", "WAITING"]))
+    with pytest.raises(ValueError, match="expanding"):
+        core.store.read_rows(expanding, {})

@@ -108,8 +108,9 @@ def list_clusters(
     params: dict[str, Any] = {EXPIRING_BEFORE: utcnow() + EXPIRY_WARNING_WINDOW}
     if not everyone:
         params["owner"] = caller.username
-    with core.store.statement_reader() as connection:
-        return keyset_page(connection, statement, params, limit or core.settings.page_size, cursor)
+    return keyset_page(
+        core.store.read_rows, statement, params, limit or core.settings.page_size, cursor
+    )
 
 
 @functools.cache
@@ -121,7 +122,7 @@ def _list_statement(everyone: bool, status: str) -> Select[Any]:
         query = query.where(table.c.owner == bindparam("owner"))
     states = emr.STATUS_GROUPS[status]
     if states is not None:
-        query = query.where(table.c.status.in_(states))
+        query = query.where(one_of(table.c.status, states))
     return paged(query, table.c.id)
 
 

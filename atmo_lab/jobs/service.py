@@ -129,8 +129,7 @@ def list_jobs(
     everyone = owner == "all" and caller.is_maintainer
     params = {} if everyone else {"owner": caller.username}
     statement = _jobs_statement(everyone, lateral=not core.store.is_sqlite)
-    with core.store.statement_reader() as connection:
-        return keyset_page(connection, statement, params, _limit(limit, core), cursor)
+    return keyset_page(core.store.read_rows, statement, params, _limit(limit, core), cursor)
 
 
 @functools.cache
@@ -191,7 +190,7 @@ def list_runs(
     with core.store.reader() as session:
         visible_job(session, caller, job_id)
         return keyset_page(
-            session.connection(),
+            lambda statement, params: session.execute(statement, params).all(),
             _runs_statement(),
             {"job_id": job_id},
             _limit(limit, core),

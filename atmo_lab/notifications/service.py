@@ -85,10 +85,13 @@ def list_notifications(
     cursor: str | None = None,
 ) -> Page:
     params = {"owner": caller.username}
-    with core.store.statement_reader() as connection:
-        return keyset_page(
-            connection, _list_statement(unread), params, limit or core.settings.page_size, cursor
-        )
+    return keyset_page(
+        core.store.read_rows,
+        _list_statement(unread),
+        params,
+        limit or core.settings.page_size,
+        cursor,
+    )
 
 
 def mark_read(core: Core, caller: Caller, notification_id: int) -> dict[str, Any]:
