@@ -87,7 +87,8 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers queue on the busy timeout instead of failing with "database is locked"
         # when a read transaction later tries to upgrade to a write.
-        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('atmo_begin', 'IMMEDIATE')}")
+        mode = conn.get_execution_options().get("atmo_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def create_store_engine(url: str) -> Engine:
