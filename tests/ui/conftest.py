@@ -312,6 +312,9 @@ def page(request: pytest.FixtureRequest, browser: Any, lab: Lab) -> Iterator[Any
     page.goto(f"{lab.lab_url()}?reset&token={lab.token}")
     page.locator("#jp-main-dock-panel").wait_for()
     page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').wait_for()
+    # A reset workspace is restored with a Launcher, which takes the focus when it opens: a
+    # dialog opened before that would lose it.
+    page.locator(".jp-Launcher").wait_for()
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
