@@ -7,7 +7,6 @@ import functools
 import importlib
 import json
 import logging
-import re
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +18,7 @@ from tornado import web
 
 from .caller import Caller
 from .errors import AtmoError
+from .validation import SURROGATE_ESCAPE
 
 if TYPE_CHECKING:
     from .core import Core
@@ -32,8 +32,6 @@ API_PREFIX = "atmo-lab/api"
 ANONYMOUS_PROVIDERS = (IdentityProvider, PasswordIdentityProvider)
 # Ids are 32-bit integer columns: a larger number names no object (and must not reach SQL).
 MAX_OBJECT_ID = 2**31 - 1
-# A ``\uD800``-``\uDFFF`` escape: JSON allows lone surrogates, which no store can hold.
-SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class ApiError(web.HTTPError):

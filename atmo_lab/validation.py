@@ -13,6 +13,8 @@ IDENTIFIER_RE = re.compile(r"^[a-z0-9-]{1,100}$")
 IDENTIFIER_HELP = "Use 1 to 100 lowercase letters, digits and hyphens."
 # Characters a one-line name can't hold (NUL can't even be stored in PostgreSQL).
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+# A ``\uD800``-``\uDFFF`` escape: JSON allows lone surrogates, which no store can hold.
+SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 # Dates a schedule can compute with (occurrences after 9999-12-31 don't exist in Python).
 MIN_YEAR, MAX_YEAR = 1970, 9000
 

@@ -279,6 +279,10 @@ async def test_s3_faults_while_creating_and_changing_jobs(api: Any, aws: Any, co
     reply = await api("POST", "jobs", job_body("never-created"))
     assert reply.code == 502 and "PutObject failed: InternalError" in reply.json["message"]
     assert len(fault.attempts) == total
+    invalid = job_body("invalid-and-unsent")  # checked while it is sent: its 400 comes first
+    invalid["notebook"]["cells"][0]["cell_type"] = "spreadsheet"
+    reply = await api("POST", "jobs", invalid)
+    assert reply.code == 400 and "notebook" in reply.json["errors"], reply.body
     reply = await api("PATCH", f"jobs/{job['id']}", {"notebook": notebook("2"),
                                                      "notebook_name": "new.ipynb"})  # fmt: skip
     assert reply.code == 502, reply.body
@@ -296,7 +300,8 @@ async def test_s3_faults_while_creating_and_changing_jobs(api: Any, aws: Any, co
     assert (await api("GET", f"jobs/{job['id']}")).code == 200  # not deleted
     assert _code_objects(aws) == before_objects and _rows(core, Job) == before_rows
     with core.store.reader() as session:
-        assert session.scalar(select(Job.id).where(Job.identifier == "never-created")) is None
+        for never in ("never-created", "invalid-and-unsent"):
+            assert session.scalar(select(Job.id).where(Job.identifier == never)) is None
 
 
 async def test_run_now_on_emr_through_faults(api: Any, aws: Any, core: Any) -> None:

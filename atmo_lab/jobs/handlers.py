@@ -19,9 +19,9 @@ from jupyter_server.services.contents.filemanager import (
 )
 from tornado import web
 
+from ..caller import Caller
 from ..errors import AtmoError
 from ..handlers import (
-    SURROGATE_ESCAPE,
     ApiError,
     AtmoHandler,
     check_unicode,
@@ -31,13 +31,19 @@ from ..handlers import (
     parse_json,
     route,
 )
+from ..validation import SURROGATE_ESCAPE
 from .notebooks import (
     NOTEBOOK_CONTENT_TYPE,
+    NotebookNotRead,
     NotebookSource,
+    SentNotebook,
     check_size,
     content_disposition,
     read_body,
+    read_body_around_notebook,
     read_body_file,
+    read_body_file_around_notebook,
+    same_reading,
 )
 
 if TYPE_CHECKING:
@@ -123,9 +129,15 @@ class JobsBaseHandler(AtmoHandler):
         if self._spool is not None:
             self._spool.close()
 
-    async def spooled_body(self) -> Any:
+    async def spooled_body(self, around_notebook: bool = False) -> Any:
         """The JSON body, its ``notebook`` object kept as the bytes sent (a
-        :class:`~.notebooks.SentNotebook`); a large body is read from the file it was spooled to."""
+        :class:`~.notebooks.SentNotebook`); a large body is read from the file it was spooled to.
+
+        With `around_notebook`, a body of :data:`READ_ON_LOOP_BYTES` or more is read around its
+        notebook where it can be (:func:`~.notebooks.read_body_around_notebook`): its upload
+        can start before its notebook is read. Whoever uses such a body answers from
+        :meth:`whole_body` when the core raises an error or ``NotebookNotRead`` (see ``post``).
+        """
         spool = self._spool
         if spool is None:
             return self.json_body()
@@ -133,23 +145,40 @@ class JobsBaseHandler(AtmoHandler):
             limit = self.core.settings.max_notebook_bytes
             message = f"The request is larger than a notebook of {limit:,} bytes can make it."
             raise ApiError(413, message, {"notebook": message})
-        reading: Callable[[], Any]
         if spool.file is None:
             data = spool.memory.getvalue()  # (shares the buffer, copies nothing)
             spool.close()
-            if not _OBJECT_START.match(data) or SURROGATE_ESCAPE.search(data):
-                return parse_json(data)  # (not an object, or text to check whole)
-            reading = functools.partial(read_body, data)
-            on_loop = len(data) < READ_ON_LOOP_BYTES
-        else:
-            spool.file.flush()
-            reading = functools.partial(read_body_file, spool.file.name)
-            on_loop = False
-        try:
-            body = reading() if on_loop else await self.run(reading)
-        except ValueError:
-            raise not_json() from None
-        if spool.file is not None and isinstance(body, dict):
+            if around_notebook and len(data) >= READ_ON_LOOP_BYTES and _OBJECT_START.match(data):
+                body = read_body_around_notebook(data)  # (on the loop: it reads ≤ 320 KiB)
+                if body is not None:
+                    return body
+            return await self._read_body(data)
+        spool.file.flush()
+        if around_notebook:
+            body = await self.run(read_body_file_around_notebook, spool.file.name)
+            if body is not None:
+                return body
+        return await self._read_body_file(spool.file.name)
+
+    async def whole_body(self, body: Any) -> Any | None:
+        """`body` read whole again, when it was read around its notebook (else None)."""
+        sent = body.get("notebook") if isinstance(body, dict) else None
+        if not isinstance(sent, SentNotebook) or sent.skeleton is not None:
+            return None
+        if sent.path is not None:
+            return await self._read_body_file(sent.path)
+        return await self._read_body(sent.body)
+
+    async def _read_body(self, data: bytes) -> Any:
+        if not _OBJECT_START.match(data) or SURROGATE_ESCAPE.search(data):
+            return parse_json(data)  # (not an object, or text to check whole)
+        if len(data) < READ_ON_LOOP_BYTES:
+            return _json_or_400(functools.partial(read_body, data))
+        return await self.run(_json_or_400, functools.partial(read_body, data))
+
+    async def _read_body_file(self, path: str) -> Any:
+        body = await self.run(_json_or_400, functools.partial(read_body_file, path))
+        if isinstance(body, dict):
             check_unicode({k: v for k, v in body.items() if k != "notebook"})
         return body
 
@@ -195,6 +224,13 @@ class JobsBaseHandler(AtmoHandler):
             message = f"{path} could not be read as a UTF-8 text file ({exc.log_message})."
             raise ApiError(400, message, {"notebook": message}) from None
         return NotebookSource(name=name, content=model["content"], name_field="notebook_path")
+
+
+def _json_or_400(reading: Callable[[], Any]) -> Any:
+    try:
+        return reading()
+    except ValueError:
+        raise not_json() from None
 
 
 def _local_file(manager: Any, path: str) -> str | None:
@@ -251,11 +287,21 @@ class JobsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = await self.spooled_body()
+        body = await self.spooled_body(around_notebook=True)
         caller = self.caller()
-        notebook = await self.notebook_from_path(body)
-        job = await self.run(service.create_job, self.core, caller, body, notebook)
+        try:
+            job = await self._create(caller, body)
+        except (ApiError, NotebookNotRead) as exc:
+            # A body read around its notebook: its whole reading is the one that answers.
+            whole = await self.whole_body(body)
+            if whole is None or (isinstance(exc, ApiError) and same_reading(whole, body)):
+                raise
+            job = await self._create(caller, whole)
         self.reply(job, 201)
+
+    async def _create(self, caller: Caller, body: Any) -> dict[str, Any]:
+        notebook = await self.notebook_from_path(body)
+        return await self.run(service.create_job, self.core, caller, body, notebook)
 
 
 class IdentifierAvailableHandler(JobsBaseHandler):

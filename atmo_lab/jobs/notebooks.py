@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import TooLarge, ValidationFailed
-from ..validation import CONTROL_CHARS
+from ..validation import CONTROL_CHARS, SURROGATE_ESCAPE
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NAME_BYTES = 255
@@ -31,7 +31,17 @@ NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
 READ_CHARS = 1 << 18
 READ_PIECE_BYTES = 1 << 18  # the most an upload's body gives at a time (see _FileRange)
 NOT_JSON = "The notebook is not valid JSON."
+# A body read around its notebook: the members after it are looked for in its last bytes.
+TAIL_BYTES = 64 * 1024
+_SPACES = re.compile(r"[ \t\r\n]*")
+_DECODER = json.JSONDecoder()
 BinaryFile = IO[bytes] | io.RawIOBase
+
+
+class NotebookNotRead(Exception):
+    """A body read around its notebook (:func:`read_body` with ``around_notebook``) must be
+    read whole: the range taken for its notebook is not one JSON value, or holds a surrogate
+    escape. Nothing a client sent is wrong yet; the whole reading answers."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,7 @@ class CleanNotebook:
     path: str | None = None
     offset: int | None = None  # where the notebook starts in `data` or `path` (None: at 0)
     skeleton: Any = None  # its structure, when it was read on the way in (a request body)
+    read_around: bool = False  # a body's notebook whose end was found from the body's tail
 
     @contextmanager
     def open(self) -> Iterator[BinaryFile]:
@@ -82,8 +93,23 @@ class CleanNotebook:
         if self.skeleton is not None:
             check_nbformat(self.skeleton)
             return
+        if self.read_around:
+            check_nbformat(self._read_range())
+            return
         with _readable(), self.open() as file:
             _check_content(_utf8_file_reader(file))
+
+    def _read_range(self) -> Any:
+        """The structure of a body's notebook read around: NotebookNotRead unless its range
+        holds exactly one JSON value (it is then the value the whole body's reading finds)."""
+        start = self.offset or 0
+        if self.path is None and SURROGATE_ESCAPE.search(self.data, start, start + self.size):
+            raise NotebookNotRead("a \\uD800-\\uDFFF escape: the body is checked whole")
+        try:
+            with _readable(), self.open() as file:
+                return _NotebookReader(_utf8_file_reader(file)).skeleton()
+        except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+            raise NotebookNotRead(str(exc)) from None
 
 
 class _FileRange(io.RawIOBase):
@@ -183,7 +209,13 @@ def prepare_notebook(source: NotebookSource, max_bytes: int) -> CleanNotebook:
         check_size(sent.length, max_bytes)
         name = check_notebook_name(source.name, source.name_field)
         return CleanNotebook(
-            name, sent.length, sent.body, sent.path, sent.offset, skeleton=sent.skeleton
+            name,
+            sent.length,
+            sent.body,
+            sent.path,
+            sent.offset,
+            skeleton=sent.skeleton,
+            read_around=sent.skeleton is None,
         )
     if source.path is not None:
         with _readable():
@@ -231,7 +263,8 @@ class _ByteSpan:
 class SentNotebook:
     """The notebook object of a request body, kept as the bytes it was sent as: a byte range
     of the body (in memory, or in the file it was spooled to), and its structure as read on
-    the way (cells emptied), which is what validation checks."""
+    the way (cells emptied), which is what validation checks. A body read around its notebook
+    has no structure yet (``skeleton`` None): validation reads the range."""
 
     skeleton: Any
     offset: int
@@ -250,6 +283,147 @@ def read_body_file(path: str) -> Any:
     """:func:`read_body` for a body in a file (read a piece at a time)."""
     with open(path, "rb") as file:
         return _read_body(file, path=path)
+
+
+def read_body_around_notebook(body: bytes) -> dict[str, Any] | None:
+    """The fields of a JSON body without reading its notebook object: only the members before
+    it (in its first :data:`READ_PIECE_BYTES`) and after it (in its last :data:`TAIL_BYTES`)
+    are read, and its :class:`SentNotebook` has no structure until ``validate()`` reads its
+    range (:class:`NotebookNotRead` when the range proves wrong). None when the body is to be
+    read whole (:func:`read_body`): no notebook object near its start, no clear end for it, a
+    second ``notebook`` after it, or a surrogate escape outside it."""
+    head = body[:READ_PIECE_BYTES]
+    found = _members_before_notebook(head)
+    if found is None:
+        return None
+    tail_at = _tail_start(body, max(found[1] + 1, len(body) - TAIL_BYTES))
+    return _fields_around(found, head, body[tail_at:], tail_at, body=body)
+
+
+def read_body_file_around_notebook(path: str) -> dict[str, Any] | None:
+    """:func:`read_body_around_notebook` for a body in a file."""
+    with open(path, "rb") as file:
+        head = file.read(READ_PIECE_BYTES)
+        found = _members_before_notebook(head)
+        if found is None:
+            return None
+        size = os.fstat(file.fileno()).st_size
+        file.seek(max(found[1] + 1, size - TAIL_BYTES))
+        window = file.read()
+        skip = _tail_start(window, 0)
+        return _fields_around(found, head, window[skip:], size - len(window) + skip, path=path)
+
+
+def same_reading(whole: Any, around: Mapping[str, Any]) -> bool:
+    """Whether a body's whole reading (:func:`read_body`) is the one read around its notebook."""
+    if not isinstance(whole, dict) or whole.keys() != around.keys():
+        return False
+    sent, taken = whole["notebook"], around["notebook"]
+    if not isinstance(sent, SentNotebook) or (sent.offset, sent.length) != (
+        taken.offset,
+        taken.length,
+    ):
+        return False
+    return all(whole[key] == around[key] for key in whole if key != "notebook")
+
+
+def _members_before_notebook(head: bytes) -> tuple[dict[str, Any], int] | None:
+    try:
+        return _NotebookReader(_utf8_file_reader(io.BytesIO(head))).members_before_notebook()
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None  # (the whole reading names what is wrong)
+
+
+def _tail_start(data: bytes, at: int) -> int:
+    """`at`, moved past UTF-8 continuation bytes (a tail is decoded from a character's start)."""
+    while at < len(data) and 0x80 <= data[at] < 0xC0:
+        at += 1
+    return at
+
+
+def _fields_around(
+    found: tuple[dict[str, Any], int],
+    head: bytes,
+    tail: bytes,
+    tail_at: int,
+    body: bytes = b"",
+    path: str | None = None,
+) -> dict[str, Any] | None:
+    fields, start = found
+    after = _members_after_notebook(tail)
+    if after is None:
+        return None
+    end, members = after  # (`end`: the byte after the notebook's closing brace, in `tail`)
+    if "notebook" in members or SURROGATE_ESCAPE.search(head, 0, start):
+        return None
+    if SURROGATE_ESCAPE.search(tail, end):
+        return None
+    fields["notebook"] = SentNotebook(None, start, tail_at + end - start, body, path)
+    fields.update(members)  # (a repeated key counts as its last value, as for json.loads)
+    return fields
+
+
+def _members_after_notebook(tail: bytes) -> tuple[int, dict[str, Any]] | None:
+    """Where the notebook object ends in the last bytes of a body, and the members after it.
+
+    Its closing brace is the leftmost "}" in `tail` after which the body reads as the end of an
+    object: "}", or "," and members then "}", and nothing else. From a "}" nested deeper in the
+    notebook the body closes one object too many; from one inside a string, every quote swaps
+    strings and the rest, so the body's last "}" falls inside a string: neither reads so. (Only
+    the members after the notebook may hold more such braces, right of the real one.) None when
+    `tail` holds no such brace, or the search would read too much.
+    """
+    try:
+        text = tail.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    last = len(text.rstrip(" \t\r\n"))
+    if not text.endswith("}", 0, last):
+        return None
+    found: tuple[int, dict[str, Any]] | None = None
+    effort = 0
+    brace = text.rfind("}", 0, last - 1)
+    while brace >= 0:
+        members, reached = _end_of_object(text, brace + 1, last)
+        if members is not None:
+            found = (brace, members)
+        effort += reached - brace
+        if effort > 4 * TAIL_BYTES:
+            return None
+        brace = text.rfind("}", 0, brace)
+    if found is None:
+        return None
+    brace, members = found
+    return _utf8_length(text[: brace + 1]), members
+
+
+def _end_of_object(text: str, pos: int, last: int) -> tuple[dict[str, Any] | None, int]:
+    """The members from `pos` to the end of an object closing at ``text[last - 1]``, or None;
+    and how far the reading got."""
+    pos = _skip_space(text, pos)
+    if text.startswith("}", pos):
+        return ({} if pos == last - 1 else None), pos
+    members: dict[str, Any] = {}
+    while text.startswith(",", pos):
+        pos = _skip_space(text, pos + 1)
+        if not text.startswith('"', pos):
+            return None, pos
+        try:
+            key, pos = _DECODER.raw_decode(text, pos)
+            pos = _skip_space(text, pos)
+            if not text.startswith(":", pos):
+                return None, pos
+            members[key], pos = _DECODER.raw_decode(text, _skip_space(text, pos + 1))
+        except json.JSONDecodeError as exc:
+            return None, exc.pos
+        pos = _skip_space(text, pos)
+        if pos == last - 1:
+            return members, pos
+    return None, pos
+
+
+def _skip_space(text: str, pos: int) -> int:
+    return _SPACES.match(text, pos).end()  # type: ignore[union-attr]
 
 
 def _read_body(file: BinaryFile, body: bytes = b"", path: str | None = None) -> Any:
@@ -289,6 +463,11 @@ def check_nbformat(node: Any) -> None:
         ) from None
 
 
+class _NotebookStart(Exception):
+    def __init__(self, offset: int) -> None:
+        self.offset = offset
+
+
 class _NotebookReader:
     """Parses a notebook's JSON from ``read(n)`` one value at a time.
 
@@ -326,11 +505,31 @@ class _NotebookReader:
         """UTF-8 bytes read before the current position."""
         return self._dropped_bytes + _utf8_length(self._text[: self._pos])
 
-    def _object(self, member: Callable[[str], Any] | None = None) -> dict[str, Any]:
-        """An object; `member` reads each value (by default: cells streamed, the rest whole).
-        A repeated key counts as its last value, as for json.loads."""
+    def members_before_notebook(self) -> tuple[dict[str, Any], int] | None:
+        """The members of a body before an object ``notebook``, and the byte offset where that
+        object starts; None when the body is no object or has no such member."""
+        if self._peek() != "{":
+            return None
+        members: dict[str, Any] = {}
+        try:
+            self._object(self._stop_at_notebook, into=members)
+        except _NotebookStart as start:
+            return members, start.offset
+        return None
+
+    def _stop_at_notebook(self, key: str) -> Any:
+        if key == "notebook" and self._peek() == "{":
+            raise _NotebookStart(self.byte_offset())
+        return self._value()
+
+    def _object(
+        self, member: Callable[[str], Any] | None = None, into: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """An object (its members added to `into`, if given); `member` reads each value (by
+        default: cells streamed, the rest whole). A repeated key counts as its last value, as
+        for json.loads."""
         member = member or self._notebook_member
-        top: dict[str, Any] = {}
+        top: dict[str, Any] = {} if into is None else into
         self._expect("{")
         if self._peek() == "}":
             self._pos += 1

@@ -22,7 +22,7 @@ from .. import emr
 from ..aws import call
 from ..caller import Caller
 from ..core import Core
-from ..errors import AtmoError, AwsFailure, Conflict, NotFound, ValidationFailed
+from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page, paged
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
@@ -78,9 +78,10 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Uploads that overlap validation (a thread started per request would cost as much as a small
-# notebook's validation); validation runs in the request's own thread, so nothing waits on itself.
-_UPLOADS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atmo-lab-upload")
+# A new job's checks and insert, overlapping its upload (a thread started per request would cost
+# as much as a small notebook's validation); the upload runs in the request's own thread and
+# sets `sent` whatever happens, so a check never waits on something that waits on it.
+_RECORDINGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atmo-lab-record")
 # A stored notebook with no job row older than this is a leftover of a crashed request.
 ORPHAN_NOTEBOOK_SECONDS = 600
 # A notebook of this size or more is only sent once its job's identifier is known to be free; a
@@ -358,23 +359,20 @@ def create_job(
         created_at=now,
         **fields,
     )
-    upload = _Upload.start(core, key, clean, identifier, taken)
+    sent = threading.Event()
+    recording = _RECORDINGS.submit(_insert_when_sent, core, job, clean, taken, sent)
     try:
-        # Checked while S3 answers: alongside the sending, the two threads would take turns
-        # with the GIL and slow the upload down by more than the checks take.
-        upload.sent.wait()
-        clean.validate()
-        with core.store.session() as session:  # (its write lock is held while S3 answers)
-            session.add(job)
-            try:
-                session.flush()
-            except IntegrityError:  # the identifier is taken (or was, a moment ago)
-                raise taken from None
-            upload.result()
-            return job_to_dict(job, None)
+        created = _upload_new(core, key, clean, identifier, taken, sent)
     except BaseException:
-        upload.discard()
+        _end(recording, commit=False)  # (a check's own error comes first)
         raise
+    try:
+        _end(recording, commit=True)
+    except BaseException:
+        if created:
+            _delete_quietly(core, key)
+        raise
+    return job_to_dict(job, None)
 
 
 def _first_run(schedule: Schedule, enabled: bool, now: dt.datetime) -> dt.datetime | None:
@@ -397,40 +395,38 @@ def _content_errors(notebook: CleanNotebook | None) -> dict[str, str]:
     return {}
 
 
-class _Upload:
-    """A new job's notebook being uploaded (:func:`_upload_new`) in the background.
+def _insert_when_sent(
+    core: Core, job: Job, notebook: CleanNotebook, taken: Conflict, sent: threading.Event
+) -> Session:
+    """Once the notebook is sent (S3 then works on its reply), validate it and insert the job;
+    the transaction is left open for the request to commit once S3 has answered.
 
-    ``sent`` is set once its bytes are sent (or the upload ended): S3 is then working on its
-    reply, and the request's own checks can run without slowing the sending down.
+    Checked while S3 answers: alongside the sending, the two threads would take turns with the
+    GIL and slow the upload down by more than the checks take.
     """
+    sent.wait()
+    notebook.validate()
+    session = core.store.open_session()  # (on SQLite its write lock is held while S3 answers)
+    try:
+        session.add(job)
+        session.flush()
+    except IntegrityError:  # the identifier is taken (or was, a moment ago)
+        session.close()
+        raise taken from None
+    except BaseException:
+        session.close()
+        raise
+    return session
 
-    def __init__(self, core: Core, key: str, future: Future[bool], sent: threading.Event) -> None:
-        self.core, self.key, self.future, self.sent = core, key, future, sent
 
-    @classmethod
-    def start(
-        cls, core: Core, key: str, notebook: CleanNotebook, identifier: str, taken: Conflict
-    ) -> _Upload:
-        sent = threading.Event()
-        future = _UPLOADS.submit(_upload_new, core, key, notebook, identifier, taken, sent)
-        future.add_done_callback(lambda _: sent.set())
-        return cls(core, key, future, sent)
-
-    def result(self) -> bool:
-        """True when the upload created the object (AwsFailure, Conflict when it failed)."""
-        return self.future.result()
-
-    def discard(self) -> None:
-        """Wait for the upload to end and remove what it created."""
-        try:
-            created = self.future.result()
-        except AtmoError:
-            return
-        except Exception:  # the request's own error is the one to answer
-            log.exception("Uploading notebook %s failed", self.key)
-            return
-        if created:
-            _delete_quietly(self.core, self.key)
+def _end(recording: Future[Session], commit: bool) -> None:
+    """Commit (or roll back) a new job's insert, raising its checks' error if they failed."""
+    session = recording.result()
+    try:
+        if commit:
+            session.commit()
+    finally:
+        session.close()  # (rolls back what is not committed)
 
 
 def _upload_new(
@@ -448,8 +444,12 @@ def _upload_new(
     with no job row that is older than :data:`ORPHAN_NOTEBOOK_SECONDS` is a leftover of a
     crashed request and is replaced.
     """
-    if put_notebook(core, key, notebook, only_if_absent=True, sent=sent):
-        return True
+    try:
+        if put_notebook(core, key, notebook, only_if_absent=True, sent=sent):
+            return True
+    finally:
+        if sent is not None:
+            sent.set()  # (sent, or never to be: the checks waiting on it go on)
     if _identifier_taken(core, identifier):
         raise taken
     age = notebook_age_seconds(core, key)
