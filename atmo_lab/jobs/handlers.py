@@ -145,42 +145,45 @@ class JobsBaseHandler(AtmoHandler):
             limit = self.core.settings.max_notebook_bytes
             message = f"The request is larger than a notebook of {limit:,} bytes can make it."
             raise ApiError(413, message, {"notebook": message})
+        path = None if spool.file is None else spool.file.name
         if spool.file is None:
             data = spool.memory.getvalue()  # (shares the buffer, copies nothing)
             spool.close()
-            if around_notebook and len(data) >= READ_ON_LOOP_BYTES and _OBJECT_START.match(data):
-                body = read_body_around_notebook(data)  # (on the loop: it reads ≤ 320 KiB)
-                if body is not None:
-                    return body
-            return await self._read_body(data)
-        spool.file.flush()
+        else:
+            spool.file.flush()
+            data = b""
         if around_notebook:
-            body = await self.run(read_body_file_around_notebook, spool.file.name)
+            body = await self._read_around(data, path)
             if body is not None:
                 return body
-        return await self._read_body_file(spool.file.name)
+        return await self._read_whole(data, path)
 
     async def whole_body(self, body: Any) -> Any | None:
         """`body` read whole again, when it was read around its notebook (else None)."""
         sent = body.get("notebook") if isinstance(body, dict) else None
         if not isinstance(sent, SentNotebook) or sent.skeleton is not None:
             return None
-        if sent.path is not None:
-            return await self._read_body_file(sent.path)
-        return await self._read_body(sent.body)
+        return await self._read_whole(sent.body, sent.path)
 
-    async def _read_body(self, data: bytes) -> Any:
+    async def _read_around(self, data: bytes, path: str | None) -> Any | None:
+        if path is not None:
+            return await self.run(read_body_file_around_notebook, path)
+        if len(data) >= READ_ON_LOOP_BYTES and _OBJECT_START.match(data):
+            return read_body_around_notebook(data)  # (on the loop: it reads ≤ 320 KiB)
+        return None
+
+    async def _read_whole(self, data: bytes, path: str | None) -> Any:
+        """The body read whole: `data`, or the file at `path` it was spooled to."""
+        if path is not None:
+            body = await self.run(_json_or_400, functools.partial(read_body_file, path))
+            if isinstance(body, dict):
+                check_unicode({k: v for k, v in body.items() if k != "notebook"})
+            return body
         if not _OBJECT_START.match(data) or SURROGATE_ESCAPE.search(data):
             return parse_json(data)  # (not an object, or text to check whole)
         if len(data) < READ_ON_LOOP_BYTES:
             return _json_or_400(functools.partial(read_body, data))
         return await self.run(_json_or_400, functools.partial(read_body, data))
-
-    async def _read_body_file(self, path: str) -> Any:
-        body = await self.run(_json_or_400, functools.partial(read_body_file, path))
-        if isinstance(body, dict):
-            check_unicode({k: v for k, v in body.items() if k != "notebook"})
-        return body
 
     async def notebook_from_path(self, body: Any) -> NotebookSource | None:
         """Read ``notebook_path`` through the contents manager (nothing outside its root)."""

@@ -292,26 +292,51 @@ def read_body_around_notebook(body: bytes) -> dict[str, Any] | None:
     range (:class:`NotebookNotRead` when the range proves wrong). None when the body is to be
     read whole (:func:`read_body`): no notebook object near its start, no clear end for it, a
     second ``notebook`` after it, or a surrogate escape outside it."""
-    head = body[:READ_PIECE_BYTES]
-    found = _members_before_notebook(head)
-    if found is None:
-        return None
-    tail_at = _tail_start(body, max(found[1] + 1, len(body) - TAIL_BYTES))
-    return _fields_around(found, head, body[tail_at:], tail_at, body=body)
+    return _read_around(io.BytesIO(body), len(body), body=body)
 
 
 def read_body_file_around_notebook(path: str) -> dict[str, Any] | None:
     """:func:`read_body_around_notebook` for a body in a file."""
     with open(path, "rb") as file:
-        head = file.read(READ_PIECE_BYTES)
-        found = _members_before_notebook(head)
-        if found is None:
-            return None
-        size = os.fstat(file.fileno()).st_size
-        file.seek(max(found[1] + 1, size - TAIL_BYTES))
-        window = file.read()
-        skip = _tail_start(window, 0)
-        return _fields_around(found, head, window[skip:], size - len(window) + skip, path=path)
+        return _read_around(file, os.fstat(file.fileno()).st_size, path=path)
+
+
+def _read_around(
+    file: BinaryFile, size: int, body: bytes = b"", path: str | None = None
+) -> dict[str, Any] | None:
+    head = file.read(READ_PIECE_BYTES)
+    try:
+        found = _NotebookReader(_utf8_file_reader(io.BytesIO(head))).members_before_notebook()
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None  # (the whole reading names what is wrong)
+    if found is None:
+        return None
+    fields, start = found
+    file.seek(max(start + 1, size - TAIL_BYTES))
+    window = file.read()
+    tail = _tail_start(window)
+    after = _members_after_notebook(window[tail:])
+    if after is None:
+        return None
+    closed, members = after  # (`closed`: just after the notebook's closing brace, in the tail)
+    if (
+        "notebook" in members
+        or SURROGATE_ESCAPE.search(head, 0, start)
+        or SURROGATE_ESCAPE.search(window, tail + closed)
+    ):
+        return None
+    end = size - len(window) + tail + closed
+    fields["notebook"] = SentNotebook(None, start, end - start, body, path)
+    fields.update(members)  # (a repeated key counts as its last value, as for json.loads)
+    return fields
+
+
+def _tail_start(window: bytes) -> int:
+    """Where a tail's first character starts (past UTF-8 continuation bytes)."""
+    at = 0
+    while at < len(window) and 0x80 <= window[at] < 0xC0:
+        at += 1
+    return at
 
 
 def same_reading(whole: Any, around: Mapping[str, Any]) -> bool:
@@ -325,42 +350,6 @@ def same_reading(whole: Any, around: Mapping[str, Any]) -> bool:
     ):
         return False
     return all(whole[key] == around[key] for key in whole if key != "notebook")
-
-
-def _members_before_notebook(head: bytes) -> tuple[dict[str, Any], int] | None:
-    try:
-        return _NotebookReader(_utf8_file_reader(io.BytesIO(head))).members_before_notebook()
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return None  # (the whole reading names what is wrong)
-
-
-def _tail_start(data: bytes, at: int) -> int:
-    """`at`, moved past UTF-8 continuation bytes (a tail is decoded from a character's start)."""
-    while at < len(data) and 0x80 <= data[at] < 0xC0:
-        at += 1
-    return at
-
-
-def _fields_around(
-    found: tuple[dict[str, Any], int],
-    head: bytes,
-    tail: bytes,
-    tail_at: int,
-    body: bytes = b"",
-    path: str | None = None,
-) -> dict[str, Any] | None:
-    fields, start = found
-    after = _members_after_notebook(tail)
-    if after is None:
-        return None
-    end, members = after  # (`end`: the byte after the notebook's closing brace, in `tail`)
-    if "notebook" in members or SURROGATE_ESCAPE.search(head, 0, start):
-        return None
-    if SURROGATE_ESCAPE.search(tail, end):
-        return None
-    fields["notebook"] = SentNotebook(None, start, tail_at + end - start, body, path)
-    fields.update(members)  # (a repeated key counts as its last value, as for json.loads)
-    return fields
 
 
 def _members_after_notebook(tail: bytes) -> tuple[int, dict[str, Any]] | None:
