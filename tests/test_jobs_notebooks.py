@@ -141,3 +141,41 @@ def test_a_file_that_is_not_a_notebook_names_the_notebook_field(tmp_path: Path) 
     with pytest.raises(ValidationFailed) as caught:
         read_notebook(NotebookSource("x.ipynb", path=str(tmp_path / "gone.ipynb")), 10**6)
     assert "could not be read" in caught.value.errors["notebook"]
+
+
+def _code(source: Any = "", outputs: list[Any] | None = None) -> dict[str, Any]:
+    return {
+        "cell_type": "code",
+        "metadata": {},
+        "source": source,
+        "execution_count": None,
+        "outputs": outputs or [],
+    }
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        _code(["x = 1\n", 2]),
+        {"cell_type": "markdown", "metadata": {}, "source": ["# A\n", None]},
+        _code(outputs=[{"output_type": "stream", "name": "stdout", "text": ["1\n", 2]}]),
+        _code(
+            outputs=[
+                {
+                    "output_type": "display_data",
+                    "metadata": {},
+                    "data": {"text/plain": ["a", {"b": 1}]},
+                }
+            ]
+        ),
+    ],
+    ids=["number in a source", "null in a source", "number in a stream", "object in a bundle"],
+)
+def test_texts_holding_a_non_string_are_kept_for_the_schema_to_refuse(
+    tmp_path: Path, cell: dict[str, Any]
+) -> None:
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps({**new_notebook(), "cells": [cell]}))
+    with pytest.raises(ValidationFailed, match="not valid nbformat 4"):
+        read_notebook(NotebookSource("x.ipynb", path=str(path)), 10**6)
+    assert _empty_bulk(copy.deepcopy(cell)) == cell  # (nothing emptied: the schema sees it all)
