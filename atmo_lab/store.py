@@ -87,8 +87,7 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_begin(conn: Any) -> None:
         # Writers queue on the busy timeout instead of failing with "database is locked"
         # when a read transaction later tries to upgrade to a write.
-        mode = conn.get_execution_options().get("atmo_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.exec_driver_sql(f"BEGIN {conn.get_execution_options().get('atmo_begin', 'IMMEDIATE')}")
 
 
 def create_store_engine(url: str) -> Engine:

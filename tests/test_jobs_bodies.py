@@ -41,10 +41,12 @@ def spooled(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return files
 
 
-def _recording(read: Callable[[str], Any], files: list[str]) -> Callable[[str], Any]:
-    def reading(path: str) -> Any:
-        files.append(path)
-        return read(path)
+def _recording(read: Callable[[Any], Any], sources: list[Any]) -> Callable[[Any], Any]:
+    """`read`, noting what it is given (a spool file's path, or a body)."""
+
+    def reading(source: Any) -> Any:
+        sources.append(source)
+        return read(source)
 
     return reading
 
@@ -276,10 +278,10 @@ async def test_bodies_read_around_their_notebook_are_answered_as_read_whole(
     left behind in S3 or the store."""
     if where == "memory":
         monkeypatch.setattr(job_handlers, "SPOOL_IN_MEMORY", 4 * 1024 * 1024)
-    read_whole: list[int] = []
+    read_whole: list[Any] = []
     for name in ("read_body", "read_body_file"):
         reading = getattr(job_handlers, name)
-        monkeypatch.setattr(job_handlers, name, _counting(reading, read_whole))
+        monkeypatch.setattr(job_handlers, name, _recording(reading, read_whole))
     nb = big_notebook()
     body = raw(job_body(notebook=nb, notebook_name="grand.ipynb", parameters={"n": {"m": 2}}))
     r = await api("POST", "jobs", raw_body=body)
@@ -302,11 +304,3 @@ async def test_bodies_read_around_their_notebook_are_answered_as_read_whole(
         r = await api("POST", "jobs", raw_body=refused)
         assert r.code == 400 and "body" in r.json["errors"], r.body
     assert (keys(aws, CODE), counts(core)) == before
-
-
-def _counting(read: Callable[[Any], Any], calls: list[int]) -> Callable[[Any], Any]:
-    def reading(source: Any) -> Any:
-        calls.append(1)
-        return read(source)
-
-    return reading

@@ -145,13 +145,12 @@ class JobsBaseHandler(AtmoHandler):
             limit = self.core.settings.max_notebook_bytes
             message = f"The request is larger than a notebook of {limit:,} bytes can make it."
             raise ApiError(413, message, {"notebook": message})
-        path = None if spool.file is None else spool.file.name
         if spool.file is None:
-            data = spool.memory.getvalue()  # (shares the buffer, copies nothing)
+            data, path = spool.memory.getvalue(), None  # (shares the buffer, copies nothing)
             spool.close()
         else:
             spool.file.flush()
-            data = b""
+            data, path = b"", spool.file.name
         if around_notebook:
             body = await self._read_around(data, path)
             if body is not None:

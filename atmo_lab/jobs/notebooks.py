@@ -39,9 +39,9 @@ BinaryFile = IO[bytes] | io.RawIOBase
 
 
 class NotebookNotRead(Exception):
-    """A body read around its notebook (:func:`read_body` with ``around_notebook``) must be
-    read whole: the range taken for its notebook is not one JSON value, or holds a surrogate
-    escape. Nothing a client sent is wrong yet; the whole reading answers."""
+    """A body read around its notebook (:func:`read_body_around_notebook`) must be read whole:
+    the range taken for its notebook is not one JSON value, or holds a surrogate escape.
+    Nothing a client sent is wrong yet; the whole reading answers."""
 
 
 @dataclass(frozen=True)

@@ -362,15 +362,14 @@ def create_job(
     sent = threading.Event()
     recording = _RECORDINGS.submit(_insert_when_sent, core, job, clean, taken, sent)
     try:
-        created = _upload_new(core, key, clean, identifier, taken, sent)
+        _upload_new(core, key, clean, identifier, taken, sent)
     except BaseException:
         _end(recording, commit=False)  # (a check's own error comes first)
         raise
     try:
         _end(recording, commit=True)
     except BaseException:
-        if created:
-            _delete_quietly(core, key)
+        _delete_quietly(core, key)
         raise
     return job_to_dict(job, None)
 
@@ -435,9 +434,10 @@ def _upload_new(
     notebook: CleanNotebook,
     identifier: str,
     taken: Conflict,
-    sent: threading.Event | None = None,
-) -> bool:
-    """Upload a new job's notebook without ever overwriting another request's upload.
+    sent: threading.Event,
+) -> None:
+    """Upload a new job's notebook without ever overwriting another request's upload; `sent`
+    is set once its bytes are sent, or once it fails.
 
     The PUT is conditional (``If-None-Match: *``), so of two concurrent requests for one
     identifier only one creates the object; the other gets 409 and touches nothing. An object
@@ -446,10 +446,9 @@ def _upload_new(
     """
     try:
         if put_notebook(core, key, notebook, only_if_absent=True, sent=sent):
-            return True
+            return
     finally:
-        if sent is not None:
-            sent.set()  # (sent, or never to be: the checks waiting on it go on)
+        sent.set()  # (sent, or never to be: the checks waiting on it go on)
     if _identifier_taken(core, identifier):
         raise taken
     age = notebook_age_seconds(core, key)
@@ -459,7 +458,6 @@ def _upload_new(
             {"identifier": "This identifier is being used by a job being created."},
         )
     put_notebook(core, key, notebook)
-    return True
 
 
 def _delete_quietly(core: Core, key: str) -> None:
