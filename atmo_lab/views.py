@@ -60,8 +60,15 @@ def _shown(column: ColumnElement[Any]) -> ColumnElement[Any]:
 def one_of(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
     """``column IN (values)`` with the values written into the statement (constants such as
     EMR states: an expanding parameter would be rewritten at every execution)."""
-    quoted = ["'" + value.replace("'", "''") + "'" for value in values]
-    return column.in_([literal_column(text) for text in quoted])
+    return column.in_([constant(value) for value in values])
+
+
+def constant(value: str) -> ColumnElement[str]:
+    """A text constant written into the statement, not bound: PostgreSQL keeps the plan of a
+    prepared statement only where the parameters left can't change it (a list page's latest
+    run "not MISSED" as a parameter: planned anew at every page, see :func:`~atmo_lab.pages.paged`).
+    """
+    return literal_column("'" + value.replace("'", "''") + "'")
 
 
 def json_object(fields: Mapping[str, ColumnElement[Any]]) -> ColumnElement[Any]:

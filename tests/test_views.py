@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import bindparam, literal_column, select, table, text
 
@@ -15,11 +16,12 @@ from atmo_lab.clusters import service as clusters
 from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
 from atmo_lab.jobs import service as jobs
-from atmo_lab.jobs.models import JobRun
+from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.keys import service as keys
 from atmo_lab.notifications import service as notifications
 from atmo_lab.notifications.service import notify
-from atmo_lab.store import utcnow
+from atmo_lab.pages import NO_CURSOR
+from atmo_lab.store import CompiledRead, utcnow
 from atmo_lab.validation import iso
 
 from .support import public_key
@@ -230,3 +232,88 @@ def test_a_list_statement_is_compiled_once_with_its_own_values(core: Core) -> No
     expanding = select(Cluster.id).where(Cluster.status.in_(["RUNNING", "WAITING"]))
     with pytest.raises(ValueError, match="expanding"):
         core.store.read_rows(expanding, {})
+    counted = select(literal_column("1")).limit(bindparam("n", literal_execute=True))
+    assert core.store.read_rows(counted, {"n": 1}) == [(1,)]
+    assert core.store.read_rows(counted, {"n": 0}) == []
+    with pytest.raises(ValueError, match="n: '1; DROP TABLE jobs' is not a whole number"):
+        core.store.read_rows(counted, {"n": "1; DROP TABLE jobs"})
+
+
+def postgres_only(core: Core) -> None:
+    if core.store.is_sqlite:
+        pytest.skip("PostgreSQL: SQLite has no server, plans or pings")
+
+
+def test_a_list_page_is_planned_once_on_postgresql(core: Core) -> None:
+    # With a LIMIT left as a parameter, PostgreSQL plans the statement anew at every execution
+    # once a table has a few thousand rows (below that, a generic plan looks cheap anyway).
+    postgres_only(core)
+    job = jobs.create_job(core, core.caller(), job_body())
+    for status in ("TERMINATED", "TERMINATED", "RUNNING"):
+        add_run(core, job["id"], status)
+    copy_job_in_sql(core, job["id"], times=10_000)
+    statement = jobs._jobs_statement(False, lateral=True)
+    compiled = CompiledRead.of(statement, core.store.engine.dialect)
+    sql, params = compiled.execution({"owner": "alice", "page_after": NO_CURSOR, "page_rows": 26})
+    with psycopg.connect(postgres_url(core), autocommit=True) as conn:
+        for _ in range(12):  # psycopg prepares it at the 5th; PostgreSQL decides at the 5th run
+            assert len(conn.execute(sql, params).fetchall()) == 26
+        plans = conn.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements")
+        [(generic, custom)] = plans.fetchall()
+    assert generic >= 1, f"planned at every run: {custom} custom plans"
+
+
+def copy_job_in_sql(core: Core, job_id: int, times: int) -> None:
+    """`times` copies of a job, each with a copy of its runs, and fresh planner statistics."""
+    job_columns = [c.name for c in Job.__table__.columns if c.name not in ("id", "identifier")]
+    run_columns = [c.name for c in JobRun.__table__.columns if c.name not in ("id", "job_id")]
+    with core.store.session() as session:
+        session.execute(text(
+            f"INSERT INTO jobs (identifier, {', '.join(job_columns)})"
+            f" SELECT identifier || '-' || n, {', '.join(job_columns)}"
+            " FROM jobs, generate_series(1, :times) AS n WHERE id = :job_id"
+        ), {"times": times, "job_id": job_id})  # fmt: skip
+        session.execute(text(
+            f"INSERT INTO job_runs (job_id, {', '.join(run_columns)})"
+            f" SELECT jobs.id, {', '.join('job_runs.' + c for c in run_columns)}"
+            " FROM jobs JOIN job_runs ON job_runs.job_id = :job_id WHERE jobs.id <> :job_id"
+        ), {"job_id": job_id})  # fmt: skip
+    with core.store.engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+
+
+def postgres_url(core: Core) -> str:
+    return core.store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def test_a_list_read_is_not_pinged_and_reads_again_where_the_server_dropped_it(
+    core: Core, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    postgres_only(core)
+    pings = []
+    dialect = core.store.engine.dialect
+    ping = dialect.do_ping
+    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or ping(conn))
+    caller = core.caller()
+    created = jobs.create_job(core, caller, job_body())
+    pings.clear()
+    assert [j["id"] for j in jobs.list_jobs(core, caller).items] == [created["id"]]
+    assert pings == []  # a session pings the connection it takes; a list read does not
+    drop_connections(core)
+    assert [j["id"] for j in jobs.list_jobs(core, caller).items] == [created["id"]]
+    assert pings == [1]  # read again on a pinged connection
+    drop_connections(core)
+    assert jobs.get_job(core, caller, created["id"])["id"] == created["id"]
+    assert_a_failed_write_leaves_nothing(core)
+    assert core.store.engine.pool.checkedout() == 0
+
+
+def drop_connections(core: Core) -> None:
+    """Close every connection of the store's database from the server's side."""
+    with psycopg.connect(postgres_url(core), autocommit=True) as conn:
+        dropped = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    assert dropped and all(ok for (ok,) in dropped)

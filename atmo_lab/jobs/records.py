@@ -13,7 +13,7 @@ from .. import emr
 from ..core import Core
 from ..notifications.service import notify
 from ..store import utcnow
-from ..views import Shape, json_bool, one_of, seconds_between
+from ..views import Shape, constant, json_bool, one_of, seconds_between
 from .models import Job, JobRun
 from .rules import MISSED
 
@@ -92,7 +92,7 @@ def _newest_run(query: Select[Any], job_id: ColumnElement[int] | int) -> Select[
     """`query` narrowed to a job's newest run, missed occurrences aside."""
     runs = JobRun.__table__
     return (
-        query.where(runs.c.job_id == job_id, runs.c.status != MISSED)
+        query.where(runs.c.job_id == job_id, runs.c.status != constant(MISSED))
         .order_by(runs.c.id.desc())
         .limit(1)
     )
