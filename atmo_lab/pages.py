@@ -89,15 +89,17 @@ def keyset_page(
     read_rows: RowReader,
     statement: Select[Any],
     params: dict[str, Any],
-    limit: int,
+    limit: int | str | None,
     cursor: str | None,
+    page_size: int,
 ) -> Page:
-    """At most `limit` rows of a :func:`paged` statement after `cursor`, as a Page.
+    """At most `limit` rows (`page_size` when it is not given) of a :func:`paged` statement
+    after `cursor`, as a Page.
 
     The statement selects each row's ``id`` (the cursor is the last one's), then its object as
     JSON text (:func:`atmo_lab.views.as_text`).
     """
-    limit = parse_limit(limit, limit)
+    limit = parse_limit(limit, page_size)
     after = parse_cursor(cursor)
     bound = {**params, PAGE_AFTER: NO_CURSOR if after is None else after, PAGE_ROWS: limit + 1}
     rows = read_rows(statement, bound)

@@ -309,8 +309,8 @@ class Store:
             compiled = self._compiled_reads[statement] = CompiledRead.of(
                 statement, self.engine.dialect
             )
-        try:  # (SQLite has nothing to ping)
-            return self._read(compiled, params, ping=self.is_sqlite)
+        try:
+            return self._read(compiled, params, ping=False)
         except _DroppedWhilePooled:
             return self._read(compiled, params, ping=True)
 

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, literal_column, select, table, text
 from atmo_lab.clusters import service as clusters
 from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
+from atmo_lab.errors import ValidationFailed
 from atmo_lab.jobs import service as jobs
 from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.keys import service as keys
@@ -205,6 +206,19 @@ def assert_a_failed_write_leaves_nothing(core: Core) -> None:
         session.flush()
         raise RuntimeError("the request failed after writing")
     assert notifications.list_notifications(core, caller).items == []
+
+
+@pytest.mark.parametrize(
+    "listing", [clusters.list_clusters, jobs.list_jobs, notifications.list_notifications]
+)
+def test_every_list_takes_the_same_page_sizes(core: Core, listing: Any) -> None:
+    caller = core.caller()
+    for bad in (0, "0", -1, 1001, "x", 2.5):
+        with pytest.raises(ValidationFailed) as refused:
+            listing(core, caller, limit=bad)
+        assert list(refused.value.errors) == ["limit"], bad
+    for good in (None, "", 1, "1000"):
+        assert listing(core, caller, limit=good).items == []
 
 
 def test_a_list_read_leaves_its_connection_as_it_found_it(core: Core) -> None:

@@ -96,7 +96,7 @@ def list_clusters(
     caller: Caller,
     status: str = "active",
     owner: str | None = None,
-    limit: int | None = None,
+    limit: int | str | None = None,
     cursor: str | None = None,
 ) -> Page:
     """The caller's clusters (everyone's for a maintainer asking ``owner=all``), newest first."""
@@ -109,7 +109,7 @@ def list_clusters(
     if not everyone:
         params["owner"] = caller.username
     return keyset_page(
-        core.store.read_rows, statement, params, limit or core.settings.page_size, cursor
+        core.store.read_rows, statement, params, limit, cursor, core.settings.page_size
     )
 
 

@@ -130,7 +130,8 @@ def list_jobs(
     everyone = owner == "all" and caller.is_maintainer
     params = {} if everyone else {"owner": caller.username}
     statement = _jobs_statement(everyone, lateral=not core.store.is_sqlite)
-    return keyset_page(core.store.read_rows, statement, params, _limit(limit, core), cursor)
+    page_size = core.settings.page_size
+    return keyset_page(core.store.read_rows, statement, params, limit, cursor, page_size)
 
 
 @functools.cache
@@ -151,12 +152,6 @@ def _runs_statement() -> Select[Any]:
     query = select(runs.c.id, as_text(run_json(runs)).label("item"))
     query = query.where(runs.c.job_id == bindparam("job_id"))
     return paged(query, runs.c.id)
-
-
-def _limit(limit: int | str | None, core: Core) -> int:
-    from ..pages import parse_limit
-
-    return parse_limit(limit, core.settings.page_size)
 
 
 def get_job(core: Core, caller: Caller, job_id: int) -> dict[str, Any]:
@@ -194,8 +189,9 @@ def list_runs(
             lambda statement, params: session.execute(statement, params).all(),
             _runs_statement(),
             {"job_id": job_id},
-            _limit(limit, core),
+            limit,
             cursor,
+            core.settings.page_size,
         )
 
 

@@ -81,7 +81,7 @@ def list_notifications(
     core: Core,
     caller: Caller,
     unread: bool | None = None,
-    limit: int | None = None,
+    limit: int | str | None = None,
     cursor: str | None = None,
 ) -> Page:
     params = {"owner": caller.username}
@@ -89,8 +89,9 @@ def list_notifications(
         core.store.read_rows,
         _list_statement(unread),
         params,
-        limit or core.settings.page_size,
+        limit,
         cursor,
+        core.settings.page_size,
     )
 
 
