@@ -18,7 +18,7 @@ from tornado import web
 
 from .caller import Caller
 from .errors import AtmoError
-from .validation import SURROGATE_ESCAPE
+from .validation import SURROGATE_ESCAPE, LoneSurrogate, refuse_lone_surrogates
 
 if TYPE_CHECKING:
     from .core import Core
@@ -156,13 +156,17 @@ def parse_json(raw: bytes) -> Any:
 def check_unicode(data: Any) -> None:
     """400 naming ``body`` when parsed JSON holds a lone surrogate (no store can hold one)."""
     try:
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (UnicodeEncodeError, RecursionError):
-        raise ApiError(
-            400,
-            "The body contains text that is not valid Unicode.",
-            {"body": "Send valid Unicode text (a \\uD800-\\uDFFF escape on its own isn't)."},
-        ) from None
+        refuse_lone_surrogates(data)
+    except (LoneSurrogate, RecursionError):
+        raise not_unicode() from None
+
+
+def not_unicode() -> ApiError:
+    return ApiError(
+        400,
+        "The body contains text that is not valid Unicode.",
+        {"body": "Send valid Unicode text (a \\uD800-\\uDFFF escape on its own isn't)."},
+    )
 
 
 def object_id(value: str) -> int:

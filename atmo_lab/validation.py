@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,22 @@ IDENTIFIER_HELP = "Use 1 to 100 lowercase letters, digits and hyphens."
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # A ``\uD800``-``\uDFFF`` escape: JSON allows lone surrogates, which no store can hold.
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+SURROGATE_ESCAPE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")  # (the same, in decoded text)
+
+
+class LoneSurrogate(ValueError):
+    """JSON holding a ``\\uD800``-``\\uDFFF`` escape on its own: valid JSON, but no UTF-8 text
+    (a store's, a notebook file's) can hold the string it makes."""
+
+
+def refuse_lone_surrogates(value: Any) -> None:
+    """LoneSurrogate when a string in the JSON value `value` holds a lone surrogate."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise LoneSurrogate("a \\uD800-\\uDFFF escape on its own") from None
+
+
 # Dates a schedule can compute with (occurrences after 9999-12-31 don't exist in Python).
 MIN_YEAR, MAX_YEAR = 1970, 9000
 

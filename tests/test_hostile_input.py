@@ -400,10 +400,17 @@ async def test_query_strings_that_are_not_allowed(api: Any, aws: Any, core: Any)
 @pytest.mark.parametrize(
     "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
 )
-async def test_text_no_store_can_keep(api: Any, aws: Any, core: Any, db_url: str) -> None:
+async def test_text_no_store_can_keep(
+    api: Any, aws: Any, core: Any, db_url: str, jp_root_dir: Any
+) -> None:
     """NUL characters (PostgreSQL refuses them in text: it was a 500 there) and lone
-    surrogates (no UTF-8 for them: a 500 on every store) are 400s, on both stores."""
+    surrogates (no UTF-8 for them: a 500 on every store, and a notebook papermill can't write
+    out) are 400s, on both stores."""
+    (jp_root_dir / "lone.ipynb").write_text(json.dumps(notebook("x = '\ud800'")))
+    (jp_root_dir / "pair.ipynb").write_text(json.dumps(notebook("x = '\U0001f600'")))
     with Unchanged(core, aws):
+        from_path = job_body("lone-path", notebook_path="lone.ipynb", notebook=None)
+        refused(await api("POST", "jobs", from_path), 400, "notebook", "lone.ipynb")
         refused(
             await api("POST", "keys", {"title": "a\x00b", "key": public_key()}), 400, "title", 1
         )
@@ -420,6 +427,10 @@ async def test_text_no_store_can_keep(api: Any, aws: Any, core: Any, db_url: str
     pair = json.dumps(job_body("pair"))[:-1] + ', "description": "\\ud83d\\ude00 ok"}'
     reply = await api("POST", "jobs", raw_body=pair)  # a surrogate pair is one character
     assert reply.code == 201 and reply.json["description"] == "\U0001f600 ok"
+    reply = await api(
+        "POST", "jobs", job_body("pair-path", notebook_path="pair.ipynb", notebook=None)
+    )
+    assert reply.code == 201, reply.body
     reply = await api("POST", "jobs", job_body("nul-param", parameters={"x": "a\x00b"}))
     assert reply.code == 201, reply.body  # JSON values keep it escaped (\u0000), on both
     assert reply.json["parameters"] == {"x": "a\x00b"}

@@ -299,8 +299,7 @@ async def test_bodies_read_around_their_notebook_are_answered_as_read_whole(
     before = (keys(aws, CODE), counts(core))
     broken = raw(job_body("broken", notebook=nb)).replace(b'"cells": [', b'"cells": [[', 1)
     lone = raw(job_body("lone", notebook=big_notebook("\ud800")), ascii=True)
-    # (a spooled body's notebook is not checked for lone surrogates, read whole or around)
-    for refused in (broken, lone) if where == "memory" else (broken,):
+    for refused in (broken, lone):
         r = await api("POST", "jobs", raw_body=refused)
         assert r.code == 400 and "body" in r.json["errors"], r.body
     assert (keys(aws, CODE), counts(core)) == before

@@ -135,6 +135,11 @@ def test_a_file_that_is_not_a_notebook_names_the_notebook_field(tmp_path: Path) 
         with pytest.raises(ValidationFailed) as caught:
             read_notebook(NotebookSource("x.ipynb", path=str(path)), 10**6)
         assert words in caught.value.errors["notebook"]
+    lone = new_notebook(cells=[new_code_cell("x = '\udfff'")])
+    path.write_text(json.dumps(lone))  # ("\udfff" escaped, as JSON writes it)
+    with pytest.raises(ValidationFailed) as caught:
+        read_notebook(NotebookSource("x.ipynb", path=str(path)), 10**6)
+    assert "not valid Unicode" in caught.value.errors["notebook"]
     path.write_bytes(b'{"nbformat": 4, "x": "\xff"}')
     with pytest.raises(ValidationFailed, match="notebook"):
         read_notebook(NotebookSource("x.ipynb", path=str(path)), 10**6)

@@ -27,11 +27,12 @@ from ..handlers import (
     check_unicode,
     deferred,
     not_json,
+    not_unicode,
     object_id,
     parse_json,
     route,
 )
-from ..validation import SURROGATE_ESCAPE
+from ..validation import SURROGATE_ESCAPE, LoneSurrogate
 from .notebooks import (
     NOTEBOOK_CONTENT_TYPE,
     NotebookNotRead,
@@ -231,6 +232,8 @@ class JobsBaseHandler(AtmoHandler):
 def _json_or_400(reading: Callable[[], Any]) -> Any:
     try:
         return reading()
+    except LoneSurrogate:
+        raise not_unicode() from None
     except ValueError:
         raise not_json() from None
 

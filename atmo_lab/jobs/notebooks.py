@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from ..errors import TooLarge, ValidationFailed
-from ..validation import CONTROL_CHARS, SURROGATE_ESCAPE
+from ..validation import (
+    CONTROL_CHARS,
+    SURROGATE_ESCAPE,
+    SURROGATE_ESCAPE_TEXT,
+    LoneSurrogate,
+    refuse_lone_surrogates,
+)
 
 NOTEBOOK_SUFFIX = ".ipynb"
 MAX_NAME_BYTES = 255
@@ -31,6 +37,9 @@ NOTEBOOK_CONTENT_TYPE = "application/x-ipynb+json"
 READ_CHARS = 1 << 18
 READ_PIECE_BYTES = 1 << 18  # the most an upload's body gives at a time (see _FileRange)
 NOT_JSON = "The notebook is not valid JSON."
+NOT_UNICODE = (
+    "The notebook holds text that is not valid Unicode (a \\uD800-\\uDFFF escape on its own)."
+)
 # A body read around its notebook: the members after it are looked for in its last bytes.
 TAIL_BYTES = 64 * 1024
 _SPACES = re.compile(r"[ \t\r\n]*")
@@ -247,6 +256,8 @@ def _check_content(read: Callable[[int], str]) -> None:
     """400 ``errors.notebook`` unless the text `read` returns is a valid nbformat 4 notebook."""
     try:
         skeleton = _NotebookReader(read).skeleton()
+    except LoneSurrogate:
+        raise ValidationFailed({"notebook": NOT_UNICODE}) from None
     except (UnicodeDecodeError, ValueError, RecursionError):  # (nested too deeply)
         raise ValidationFailed({"notebook": NOT_JSON}) from None
     check_nbformat(skeleton)
@@ -461,7 +472,9 @@ class _NotebookReader:
     """Parses a notebook's JSON from ``read(n)`` one value at a time.
 
     Top-level values are decoded whole (they are small) except ``cells``, whose elements are
-    decoded one by one and emptied (:func:`_empty_bulk`) before the next is read.
+    decoded one by one and emptied (:func:`_empty_bulk`) before the next is read. A value
+    holding a lone surrogate escape raises LoneSurrogate (a ValueError): papermill could not
+    write such a notebook out.
     """
 
     def __init__(self, read: Callable[[int], str]) -> None:
@@ -565,6 +578,8 @@ class _NotebookReader:
             else:
                 # A number at the end of the text may continue in the next piece.
                 if end < len(self._text) or self._eof:
+                    if SURROGATE_ESCAPE_TEXT.search(self._text, self._pos, end):
+                        refuse_lone_surrogates(value)  # (escaped pairs are fine)
                     self._pos = end
                     return value
             self._fill(want)
