@@ -106,8 +106,8 @@ async def test_a_body_in_memory_stores_the_notebook_as_sent(api, aws, spooled):
     assert data == body[start : start + len(data)] and json.loads(data) == nb
     assert spooled == []
 
-    # bodies the reader leaves to json.loads: a surrogate escape (a pair is fine, a lone one
-    # isn't) and a UTF-8 byte order mark
+    # a surrogate escape (a pair is fine, a lone one isn't) and a UTF-8 byte order mark (the
+    # reader leaves that body to json.loads)
     pair = raw(job_body(identifier="pair", notebook=nb), ascii=True)
     assert b"\\ud83d\\ude00" in pair
     r = await api("POST", "jobs", raw_body=pair)

@@ -24,7 +24,6 @@ from ..errors import AtmoError
 from ..handlers import (
     ApiError,
     AtmoHandler,
-    check_unicode,
     deferred,
     not_json,
     not_unicode,
@@ -32,7 +31,7 @@ from ..handlers import (
     parse_json,
     route,
 )
-from ..validation import SURROGATE_ESCAPE, LoneSurrogate
+from ..validation import LoneSurrogate
 from .notebooks import (
     NOTEBOOK_CONTENT_TYPE,
     NotebookNotRead,
@@ -175,12 +174,9 @@ class JobsBaseHandler(AtmoHandler):
     async def _read_whole(self, data: bytes, path: str | None) -> Any:
         """The body read whole: `data`, or the file at `path` it was spooled to."""
         if path is not None:
-            body = await self.run(_json_or_400, functools.partial(read_body_file, path))
-            if isinstance(body, dict):
-                check_unicode({k: v for k, v in body.items() if k != "notebook"})
-            return body
-        if not _OBJECT_START.match(data) or SURROGATE_ESCAPE.search(data):
-            return parse_json(data)  # (not an object, or text to check whole)
+            return await self.run(_json_or_400, functools.partial(read_body_file, path))
+        if not _OBJECT_START.match(data):
+            return parse_json(data)
         if len(data) < READ_ON_LOOP_BYTES:
             return _json_or_400(functools.partial(read_body, data))
         return await self.run(_json_or_400, functools.partial(read_body, data))

@@ -49,7 +49,7 @@ BinaryFile = IO[bytes] | io.RawIOBase
 
 class NotebookNotRead(Exception):
     """A body read around its notebook (:func:`read_body_around_notebook`) must be read whole:
-    the range taken for its notebook is not one JSON value, or holds a surrogate escape.
+    the range taken for its notebook is not one JSON value, or holds a lone surrogate escape.
     Nothing a client sent is wrong yet; the whole reading answers."""
 
 
@@ -111,9 +111,6 @@ class CleanNotebook:
     def _read_range(self) -> Any:
         """The structure of a body's notebook read around: NotebookNotRead unless its range
         holds exactly one JSON value (it is then the value the whole body's reading finds)."""
-        start = self.offset or 0
-        if self.path is None and SURROGATE_ESCAPE.search(self.data, start, start + self.size):
-            raise NotebookNotRead("a \\uD800-\\uDFFF escape: the body is checked whole")
         try:
             with _readable(), self.open() as file:
                 return _NotebookReader(_utf8_file_reader(file)).skeleton()
@@ -330,11 +327,8 @@ def _read_around(
     if after is None:
         return None
     closed, members = after  # (`closed`: just after the notebook's closing brace, in the tail)
-    if (
-        "notebook" in members
-        or SURROGATE_ESCAPE.search(head, 0, start)
-        or SURROGATE_ESCAPE.search(window, tail + closed)
-    ):
+    # (the members before it were read by _NotebookReader, which refuses lone surrogates)
+    if "notebook" in members or SURROGATE_ESCAPE.search(window, tail + closed):
         return None
     end = size - len(window) + tail + closed
     fields["notebook"] = SentNotebook(None, start, end - start, body, path)
