@@ -17,8 +17,8 @@ install: $(STAMP) ## create .venv and install atmo_lab with its test tools
 demo: $(STAMP) ## JupyterLab with atmo_lab on a local AWS emulator (Ctrl-C stops it)
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/atmo-lab demo
 
-test: $(STAMP) ## the whole test suite (Python + labextension unit tests)
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+test: $(STAMP) ## the whole test suite (Python + labextension unit tests); starts PostgreSQL and Redis when it can
+	eval "$$(bash .ci/services.sh --exports)" && PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 	cd labextension && PATH="$(abspath $(BIN)):$$PATH" jlpm test
 
 lint: $(STAMP) ## ruff, mypy, eslint/prettier/stylelint

@@ -12,7 +12,7 @@ import pytest
 from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 
-from .support import Api
+from .support import NO_POSTGRES, Api
 
 pytest_plugins = ("pytest_jupyter.jupyter_server",)
 
@@ -76,7 +76,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
         return
     base = _postgres_url()
     if not base:
-        pytest.skip("ATMO_LAB_TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     yield from _postgres_database(base)
 
 
@@ -142,3 +142,15 @@ def api(jp_fetch: Any) -> Api:
 def core(jp_serverapp: Any) -> Any:
     """The server's Core (same store and settings the handlers use)."""
     return jp_serverapp.web_app.settings["atmo_lab_startup"].build()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One plain line per reason that tests were skipped, and how to run them."""
+    reasons: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"skipped {count}: {reason}")

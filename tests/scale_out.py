@@ -14,13 +14,15 @@ from typing import Any
 
 import pytest
 
+from .support import NO_REDIS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def redis_url() -> str:
     url = os.environ.get("ATMO_LAB_TEST_REDIS_URL")
     if not url:
-        pytest.skip("ATMO_LAB_TEST_REDIS_URL is not set")
+        pytest.skip(NO_REDIS)
     return url
 
 

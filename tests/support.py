@@ -12,6 +12,10 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.auth.identity import IdentityProvider, User
 from tornado.httpclient import HTTPClientError
 
+# Why a group of tests was skipped, and how to run it (`make test` starts both servers).
+NO_POSTGRES = "PostgreSQL tests: set ATMO_LAB_TEST_POSTGRES_URL (make test starts a local server)"
+NO_REDIS = "Redis tests: set ATMO_LAB_TEST_REDIS_URL (make test starts a local server)"
+
 # token -> username; the server's own token (jp_auth_header) maps to the default owner.
 USER_TOKENS = {"tok-alice": "alice", "tok-bob": "bob", "tok-mia": "mia"}
 

@@ -15,6 +15,7 @@ from atmo_lab.settings import settings_from_config
 from atmo_lab.worker.runtime import Worker
 
 from .scale_out import flush_redis, redis_url, wait_for, workers
+from .support import NO_POSTGRES
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
@@ -26,7 +27,7 @@ def db_url(request, tmp_path):
 
     base = _postgres_url()
     if not base:
-        pytest.skip("ATMO_LAB_TEST_POSTGRES_URL is not set")
+        pytest.skip(NO_POSTGRES)
     yield from _postgres_database(base)
 
 
