@@ -378,8 +378,20 @@ def stop_run_process(core: Core, run: JobRun) -> None:
         local.stop_local_run(core, run.id, run.pid, run.created_at)
 
 
+def timeout_counted_from(run: JobRun) -> dt.datetime:
+    """When a run's time limit starts: when it began executing, not its scheduled time (a
+    run that starts late, after an overlap or a worker that was down, gets its whole limit).
+
+    Local runs: the process start (``ready_at`` = ``started_at``). EMR runs: when the cluster
+    became ready, else when EMR created it (``started_at``), else when the run was recorded
+    (RunJobFlow not answered yet, or a local run still queued).
+    """
+    return run.ready_at or run.started_at or run.created_at
+
+
 def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
-    """Stop runs still active past ``scheduled_at + job_timeout_hours``; the run ids stopped.
+    """Stop runs still active ``job_timeout_hours`` after :func:`timeout_counted_from`; the
+    run ids stopped.
 
     Each becomes TERMINATED_WITH_ERRORS ("timed out after N h") with one ``run_timed_out``
     notification. (The cluster's bootstrap and the local supervisor enforce the timeout on
@@ -396,7 +408,8 @@ def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
         )
     stopped: list[int] = []
     for run, hours in rows:
-        if now < run.scheduled_at + dt.timedelta(seconds=rules.timeout_seconds(hours)):
+        limit = dt.timedelta(seconds=rules.timeout_seconds(hours))
+        if now < timeout_counted_from(run) + limit:
             continue
         reason = f"Run timed out after {hours} h and was stopped."
         if not finish_run(
