@@ -80,6 +80,9 @@ class JobRun(Base):
     ready_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     output_notebook_key: Mapped[str | None] = mapped_column(String(1024))
+    # When the worker deleted the run's executed notebook and logs (only the newest
+    # run_outputs_kept runs of a job keep theirs); the key stays as a record.
+    output_pruned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     pid: Mapped[int | None] = mapped_column(Integer)
     alert_sent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

@@ -31,7 +31,7 @@ from ..store import rowcount, utcnow
 from ..validation import iso
 from . import local, rules
 from .models import Job, JobRun
-from .records import active_run_id, finish_run, notify_run, run_to_dict
+from .records import active_run_id, finish_run, notify_run, run_to_dict, timed_out_reason
 from .schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
     settings = core.settings
     timeout = rules.timeout_seconds(launch.timeout_hours)
     bucket = local.data_bucket(core, launch.result_visibility)
-    output = local.output_key(launch.identifier, launch.notebook_name)
+    output = local.output_key(launch.identifier, launch.run_id, launch.notebook_name)
     parameters = local.run_parameters(launch.parameters, launch.scheduled_at)
     step_args = [
         "papermill",
@@ -296,7 +296,9 @@ def _launch_emr(core: Core, launch: RunLaunch, describe: bool) -> None:
             .where(JobRun.id == launch.run_id)
             .values(
                 jobflow_id=jobflow_id,
-                output_notebook_key=local.output_key(launch.identifier, launch.notebook_name),
+                output_notebook_key=local.output_key(
+                    launch.identifier, launch.run_id, launch.notebook_name
+                ),
             )
             .returning(JobRun.status)
         ).scalar()
@@ -411,7 +413,7 @@ def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
         limit = dt.timedelta(seconds=rules.timeout_seconds(hours))
         if now < timeout_counted_from(run) + limit:
             continue
-        reason = f"Run timed out after {hours} h and was stopped."
+        reason = timed_out_reason(hours)
         if not finish_run(
             core, run.id, emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_timed_out",
             finished_at=now,
