@@ -20,7 +20,7 @@ import {
 } from './format';
 import { AtmoModel } from './model';
 import { pythonLiteral } from './params';
-import { baseName, hasOutput, runIdOfKey } from './outputs';
+import { baseName, hasOutput, resultName, runIdOfKey } from './outputs';
 import { errorMessage } from './utils';
 
 /**
@@ -153,7 +153,7 @@ function ResultList(props: {
         {props.results.map(r => (
           <li key={r.key}>
             <span className="atmo-FileName" title={r.key}>
-              {baseName(r.key)}
+              {resultName(r.key)}
             </span>
             <span className="atmo-Muted">{bytesText(r.size)}</span>
             {props.onOpen && r.key.endsWith('.ipynb') ? (

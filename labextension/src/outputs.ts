@@ -38,6 +38,14 @@ export function baseName(key: string): string {
 }
 
 /**
+ * How a result file is listed: its path below `<identifier>/<folder>/`
+ * (`run-12/Report.ipynb`), so the files of several runs tell apart.
+ */
+export function resultName(key: string): string {
+  return key.split('/').slice(2).filter(Boolean).join('/') || baseName(key);
+}
+
+/**
  * Where a run's opened output is saved:
  * `atmo-lab-outputs/<identifier>/<stem>-run-<id>.ipynb`.
  */

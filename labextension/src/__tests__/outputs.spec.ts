@@ -7,6 +7,7 @@ import {
   hasOutput,
   outputPath,
   outputRun,
+  resultName,
   runIdOfKey
 } from '../outputs';
 
@@ -36,6 +37,16 @@ describe('outputs', () => {
     expect(outputPath('daily', '12', 'daily/data/Report')).toBe(
       'atmo-lab-outputs/daily/Report-run-12.ipynb'
     );
+  });
+
+  it('lists result files by their path below the folder', () => {
+    expect(resultName('daily/data/run-7/Report.ipynb')).toBe(
+      'run-7/Report.ipynb'
+    );
+    expect(resultName('daily/logs/run-7/daily.1.log')).toBe(
+      'run-7/daily.1.log'
+    );
+    expect(resultName('daily/data/out.csv')).toBe('out.csv');
   });
 
   it('finds the run a result file belongs to', () => {
