@@ -195,6 +195,11 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "executor": _string(),
                 "is_manual": BOOLEAN,
                 "is_active": BOOLEAN,
+                "outcome": _string(
+                    enum=["succeeded", "failed", "timed out", "missed", "running", "stopped"],
+                    description="what happened, in words (status stays EMR's)",
+                ),
+                "output_pruned_at": _time(True),
                 "scheduled_at": _time(True),
                 "started_at": _time(True),
                 "ready_at": _time(True),
@@ -474,6 +479,9 @@ def _paths() -> dict[str, Any]:
         "/jobs/{id}/results": {"parameters": [ID], "get": _op(
             "Result and log files", ("200", _ref("Results")), ("404", "502"))},
         "/runs/{id}": {"parameters": [ID], "get": _op("A run", ("200", _ref("Run")), ("404",))},
+        "/runs/{id}/output": {"parameters": [ID], "get": _op(
+            "The run's executed notebook (404 while it has none, or once it was pruned)",
+            ("200", {"type": "object"}), ("404", "502"), content_type="application/x-ipynb+json")},
         "/notifications": {"get": _op(
             "Notifications, newest first", ("200", _list_of("notifications", "Notification")),
             ("400",), params=[unread, *PAGE])},

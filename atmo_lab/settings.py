@@ -135,6 +135,12 @@ class AtmoLabConfig(HasTraits):
     stranded_claim_seconds = Int(
         300, help="A due occurrence claimed this long ago and not started was left by a dead worker"
     ).tag(config=True)
+    run_outputs_kept = Int(
+        10,
+        min=0,
+        help="Runs of a job that keep their executed notebook and logs (the newest ones); the "
+        "worker deletes older runs' outputs. 0 keeps every run's output.",
+    ).tag(config=True)
 
     @default("owner")
     def _owner_default(self) -> str:
@@ -181,6 +187,7 @@ class Settings:
     max_notebook_bytes: int
     page_size: int
     stranded_claim_seconds: int
+    run_outputs_kept: int = 10
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -228,6 +235,7 @@ class Settings:
             max_notebook_bytes=source.max_notebook_bytes,
             page_size=source.page_size,
             stranded_claim_seconds=source.stranded_claim_seconds,
+            run_outputs_kept=source.run_outputs_kept,
         )
 
 

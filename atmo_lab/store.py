@@ -10,11 +10,24 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, DateTime, Engine, create_engine, event, inspect, text
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateTable
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
@@ -53,6 +66,12 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 
 class Base(DeclarativeBase):
     """Declarative base of every atmo_lab table."""
+
+
+# Table options of every table whose ids something else refers to (a notification names its
+# run, job or cluster; a run its job): without AUTOINCREMENT, SQLite hands the largest id out
+# again once its row is deleted. PostgreSQL sequences never hand a value out twice.
+NEVER_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
 
 
 def _import_models() -> None:
@@ -214,6 +233,89 @@ def _fetch_all(
     return rows
 
 
+def _never_reuse_sqlite_ids(engine: Engine) -> None:
+    """Upgrade an older SQLite store: rebuild each table declared :data:`NEVER_REUSED_IDS` but
+    created without AUTOINCREMENT.
+
+    SQLite can't ALTER a table into AUTOINCREMENT, so this follows its documented procedure
+    for other table changes (https://www.sqlite.org/lang_altertable.html#otheralter): foreign
+    key enforcement off (else dropping ``jobs`` would delete every run), then in one
+    transaction create the new table, copy the rows, drop the old one, rename the new one,
+    recreate its indexes and check the foreign keys; enforcement back on. A store already
+    upgraded costs one short transaction.
+    """
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys = OFF")  # (a no-op inside a transaction)
+        try:
+            with conn.begin():  # BEGIN IMMEDIATE: one process upgrades, the others wait
+                stale = _tables_reusing_ids(conn)
+                for table in stale:
+                    _rebuild_with_autoincrement(conn, table)
+                if stale:
+                    _seed_past_notified_ids(conn, stale)
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"foreign keys broken by the upgrade: {broken[:5]}")
+        finally:
+            driver.execute("PRAGMA foreign_keys = ON")
+
+
+def _tables_reusing_ids(conn: Connection) -> list[Table]:
+    declared = [
+        t for t in Base.metadata.sorted_tables if t.dialect_options["sqlite"]["autoincrement"]
+    ]
+    created: dict[str, str | None] = dict(
+        conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'").all()
+    )
+    return [t for t in declared if "AUTOINCREMENT" not in (created.get(t.name) or "").upper()]
+
+
+def _rebuild_with_autoincrement(conn: Connection, table: Table) -> None:
+    scratch = MetaData()  # a copy of the schema, so the new table's foreign keys resolve
+    for other in Base.metadata.sorted_tables:
+        other.to_metadata(scratch)
+    new = table.to_metadata(scratch, name=f"_new_{table.name}")
+    conn.execute(CreateTable(new))
+    existing = {row[1] for row in conn.exec_driver_sql(f'PRAGMA table_info("{table.name}")')}
+    columns = ", ".join(f'"{c.name}"' for c in table.columns if c.name in existing)
+    conn.exec_driver_sql(
+        f'INSERT INTO "{new.name}" ({columns}) SELECT {columns} FROM "{table.name}"'
+    )
+    conn.exec_driver_sql(f'DROP TABLE "{table.name}"')
+    conn.exec_driver_sql(f'ALTER TABLE "{new.name}" RENAME TO "{table.name}"')
+    for index in table.indexes:
+        index.create(conn)
+
+
+def _seed_past_notified_ids(conn: Connection, tables: Sequence[Table]) -> None:
+    """Start each rebuilt table's ids past the ids notifications still name: rows deleted
+    before the upgrade left notifications whose de-duplication keys hold their ids.
+    (sqlite_sequence may be changed with ordinary statements: sqlite.org/autoinc.html.)"""
+    from .notifications.models import OBJECT_TABLES, Notification
+
+    notified = dict(
+        conn.execute(
+            select(Notification.object_type, func.max(Notification.object_id)).group_by(
+                Notification.object_type
+            )
+        ).all()
+    )
+    for object_type, table_name in OBJECT_TABLES.items():
+        floor = notified.get(object_type)
+        if floor is None or table_name not in {t.name for t in tables}:
+            continue
+        params = {"name": table_name, "floor": floor}
+        updated = conn.execute(
+            text("UPDATE sqlite_sequence SET seq = max(seq, :floor) WHERE name = :name"), params
+        )
+        if not rowcount(updated):
+            conn.execute(
+                text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :floor)"), params
+            )
+
+
 class Store:
     """Engine, sessions and schema of the state store."""
 
@@ -247,6 +349,8 @@ class Store:
                 Base.metadata.create_all(conn)
                 self._add_missing_columns(conn)
                 self._add_missing_indexes(conn)
+            if self.is_sqlite:
+                _never_reuse_sqlite_ids(self.engine)
             self._schema_ready = True
 
     @staticmethod

@@ -103,8 +103,9 @@ def test_server_killed_during_local_runs_then_restarted(tmp_path: Path) -> None:
             assert (a.status, a.status_reason) == ("TERMINATED", "Notebook completed.")
 
             for job, run in ((job_a, a), (job_c, c)):
-                assert run.output_notebook_key == f"{job['identifier']}/data/report.ipynb"
-                assert live.moto.keys(PRIVATE, f"{job['identifier']}/logs/")  # log shipped
+                folder = f"run-{run.id}"
+                assert run.output_notebook_key == f"{job['identifier']}/data/{folder}/report.ipynb"
+                assert live.moto.keys(PRIVATE, f"{job['identifier']}/logs/{folder}/")  # shipped
             assert not list(folders.glob("atmo-lab-run-*"))  # cleaned up
             # the occurrence C ran for is recorded once: another tick starts nothing
             assert run_due_jobs(core)["started"] == []

@@ -532,7 +532,7 @@ async def test_run_now_on_emr_launches_a_transient_cluster(api, aws, core):
     run = r.json
     assert set(run) >= RUN_FIELDS
     assert run["jobflow_id"].startswith("j-") and run["status"] == "WAITING"  # moto's state
-    assert run["output_notebook_key"] == "daily-report/data/report.ipynb"
+    assert run["output_notebook_key"] == f"daily-report/data/run-{run['id']}/report.ipynb"
     emr = aws.client("emr")
     cluster = emr.describe_cluster(ClusterId=run["jobflow_id"])["Cluster"]
     assert cluster["Name"] == "atmo-dev-job-alice-daily-report"
@@ -547,7 +547,7 @@ async def test_run_now_on_emr_launches_a_transient_cluster(api, aws, core):
     assert args[:3] == [
         "papermill",
         "s3://atmo-lab-code/jobs/daily-report/report.ipynb",
-        "s3://atmo-lab-public-data/daily-report/data/report.ipynb",
+        f"s3://atmo-lab-public-data/daily-report/data/run-{run['id']}/report.ipynb",
     ]
     joined = " ".join(args)
     assert "-p name alice" in joined and "-p n 3" in joined

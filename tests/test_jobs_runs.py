@@ -4,6 +4,7 @@ papermill in a child process with a real kernel, S3 in and out through the moto 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import sys
@@ -32,9 +33,9 @@ def worker(core: Any) -> Iterator[Any]:
     core.worker.stop()
 
 
-async def create(api: Any, **fields: Any) -> dict[str, Any]:
+async def create(api: Any, user: str | None = None, **fields: Any) -> dict[str, Any]:
     body = {"identifier": "nightly", "description": "A real run", "notebook_name": "nightly.ipynb"}
-    r = await api("POST", "jobs", body | fields)
+    r = await api("POST", "jobs", body | fields, user=user)
     assert r.code == 201, r.body
     return r.json
 
@@ -112,7 +113,8 @@ async def test_run_now_executes_the_notebook_with_parameters(api, aws, core, wor
     print(f"local run latency (run-now to TERMINATED): {latency:.1f} s")
     assert run["status"] == "TERMINATED", run
     assert run["error"] is None and run["status_reason"] == "Notebook completed."
-    assert run["output_notebook_key"] == "nightly/data/nightly.ipynb"
+    assert run["output_notebook_key"] == f"nightly/data/run-{run['id']}/nightly.ipynb"
+    assert run["outcome"] == "succeeded"
     assert run["started_at"] and run["finished_at"] and run["duration_seconds"] > 0
     executed = read_json(aws, PRIVATE, run["output_notebook_key"])
     injected = next(c for c in executed["cells"] if "injected-parameters" in c["metadata"]["tags"])
@@ -122,15 +124,14 @@ async def test_run_now_executes_the_notebook_with_parameters(api, aws, core, wor
     assert executed["metadata"]["papermill"]["parameters"]["scheduled_at"] == run["scheduled_at"]
     # the results list the executed notebook and the run's log, downloadable
     results = (await api("GET", f"jobs/{job['id']}/results")).json
-    assert [r["key"] for r in results["data"]] == ["nightly/data/nightly.ipynb"]
+    assert [r["key"] for r in results["data"]] == [run["output_notebook_key"]]
     [log_entry] = results["logs"]
-    assert log_entry["key"].startswith("nightly/logs/nightly.") and log_entry["key"].endswith(
-        ".log"
-    )
+    assert log_entry["key"].startswith(f"nightly/logs/run-{run['id']}/nightly.")
+    assert log_entry["key"].endswith(".log")
     assert (
         await download(results["data"][0]["url"])
         == aws.client("s3")
-        .get_object(Bucket=PRIVATE, Key="nightly/data/nightly.ipynb")["Body"]
+        .get_object(Bucket=PRIVATE, Key=run["output_notebook_key"])["Body"]
         .read()
     )
     log_text = (await download(log_entry["url"])).decode()
@@ -138,6 +139,41 @@ async def test_run_now_executes_the_notebook_with_parameters(api, aws, core, wor
     latest = (await api("GET", f"jobs/{job['id']}")).json["latest_run"]
     assert latest["id"] == run["id"] and latest["status"] == "TERMINATED"
     assert (await api("GET", "notifications")).json["notifications"] == []
+
+
+@pytest.mark.atmo(multi_user=True)
+async def test_each_run_keeps_its_own_output(api, aws, core, worker):
+    bob = functools.partial(api, user="bob")
+    api = functools.partial(api, user="alice")
+    nb = notebook("print(f'hello {name}')", parameters="name = 'default'")
+    job = await create(api, notebook=nb, parameters={"name": "first"})
+    first = await wait_for_run(api, job["id"], (await run_now(api, job))["id"])
+    patched = await api("PATCH", f"jobs/{job['id']}", {"parameters": {"name": "second"}})
+    assert patched.code == 200, patched.body
+    second = await wait_for_run(api, job["id"], (await run_now(api, job))["id"])
+    assert first["output_notebook_key"] != second["output_notebook_key"]
+    for run, name in ((first, "first"), (second, "second")):
+        r = await api("GET", f"runs/{run['id']}/output")
+        assert r.code == 200, r.body
+        assert r.headers["Content-Type"] == "application/x-ipynb+json"
+        assert f'filename="nightly-run-{run["id"]}.ipynb"' in r.headers["Content-Disposition"]
+        assert stdout(json.loads(r.body)["cells"][3]) == f"hello {name}\n"
+    # the results list both runs' notebooks and logs
+    results = (await api("GET", f"jobs/{job['id']}/results")).json
+    assert sorted(r["key"] for r in results["data"]) == sorted(
+        [first["output_notebook_key"], second["output_notebook_key"]]
+    )
+    assert {r["key"].split("/")[2] for r in results["logs"]} == {
+        f"run-{first['id']}",
+        f"run-{second['id']}",
+    }
+    # another user's run is not found
+    assert (await bob("GET", f"runs/{first['id']}/output")).code == 404
+    # a run without an output yet answers 404 too
+    with core.store.session() as session:
+        session.get(JobRun, first["id"]).output_notebook_key = None
+    missing = await api("GET", f"runs/{first['id']}/output")
+    assert missing.code == 404 and "no executed notebook" in missing.json["message"]
 
 
 async def test_a_failing_cell_is_reported(api, aws, core, worker):
@@ -152,7 +188,7 @@ async def test_a_failing_cell_is_reported(api, aws, core, worker):
     assert run["status"] == "TERMINATED_WITH_ERRORS", run
     # cells: 0 markdown, 1 parameters, 2 "x = 1", 3 the raise (as submitted)
     assert run["error"] == {"cell_index": 3, "ename": "ValueError", "evalue": "boom bob"}
-    assert "ValueError: boom bob" in run["status_reason"]
+    assert "ValueError: boom bob" in run["status_reason"] and run["outcome"] == "failed"
     executed = read_json(aws, PRIVATE, run["output_notebook_key"])  # written either way
     assert executed["metadata"]["papermill"]["exception"] is True
     errors = [
@@ -180,6 +216,7 @@ async def test_a_run_past_its_timeout_is_killed(api, aws, core, worker, monkeypa
     run = await wait_for_run(api, job["id"], queued["id"], timeout=30)
     assert run["status"] == "TERMINATED_WITH_ERRORS"
     assert "timed out after 1 h" in run["status_reason"] and run["error"] is None
+    assert run["outcome"] == "timed out"
     # the runner, its process group and the kernel it started are gone
     assert await gone(lambda: processes_with(f"atmo-lab-run-{run['id']}-".encode()))
     assert await gone(lambda: processes_with(f"JPY_PARENT_PID={pid}\0".encode(), "environ"))

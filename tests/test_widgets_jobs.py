@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from atmo_lab.core import Core
 from atmo_lab.jobs import service as jobs_service
+from atmo_lab.jobs.models import JobRun
+from atmo_lab.jobs.records import finish_run
 from atmo_lab.widgets import JobPanel
 from atmo_lab.widgets._base import is_shown
 from atmo_lab.widgets.jobs import NO_NOTEBOOK, JobRow
@@ -87,7 +90,7 @@ def test_schedule_a_notebook_and_see_it_listed(core, aws, opened, tmp_path):
     [row] = panel.job_rows
     assert row.job_id == job["id"]
     assert "daily-report" in row.summary.value and "every week" in row.summary.value
-    assert "never run" in row.summary.value and "next run 20" in row.summary.value
+    assert "never ran" in row.summary.value and "next run 20" in row.summary.value
 
 
 def test_cron_schedule_with_a_time_zone_on_emr(core, opened, tmp_path):
@@ -182,7 +185,7 @@ def test_run_now_and_results(core, aws, opened, tmp_path):
     assert "started" in row.message.value, row.message.value
     latest = row.job["latest_run"]
     assert latest is not None and latest["is_active"] and latest["jobflow_id"]
-    assert f"latest: {latest['status']}" in row.summary.value
+    assert "latest: running" in row.summary.value
     [emr_cluster] = aws.client("emr").list_clusters()["Clusters"]
     assert emr_cluster["Id"] == latest["jobflow_id"]
 
@@ -213,3 +216,21 @@ def test_refresh_shows_jobs_made_elsewhere(core, opened, tmp_path):
                       core=core)  # fmt: skip
     panel.refresh_button.click()
     assert [row.job["identifier"] for row in panel.job_rows] == ["other-job"]
+
+
+def test_the_latest_run_shows_in_words(core, aws, opened, tmp_path):
+    panel = job_panel(core, opened, write_notebook(tmp_path))
+    panel.description.value = "Counts things"
+    panel.executor.value = "emr"
+    panel.schedule_button.click()
+    [row] = panel.job_rows
+    row.run_button.click()
+    run_id = row.job["latest_run"]["id"]
+    start = dt.datetime.now(dt.timezone.utc)
+    with core.store.session() as session:
+        session.get(JobRun, run_id).started_at = start
+    finish_run(core, run_id, "TERMINATED", "ALL_STEPS_COMPLETED: Steps completed",
+               finished_at=start + dt.timedelta(seconds=7))  # fmt: skip
+    row.reload()
+    assert "latest: succeeded · 7 s" in row.summary.value
+    assert "terminated" not in row.summary.value.lower()

@@ -130,7 +130,13 @@ async def test_timeout_terminates_the_run_cluster_and_notifies_once(aws, core, a
     periodic.run_due_jobs(core)
     (run,) = runs_of(core, job["id"])
     with core.store.session() as session:
-        session.get(JobRun, run.id).scheduled_at -= dt.timedelta(hours=2)
+        row = session.get(JobRun, run.id)
+        row.scheduled_at -= dt.timedelta(hours=2)  # counted from the start, not from this
+    assert periodic.enforce_job_timeouts(core) == {"timed_out_runs": []}
+    with core.store.session() as session:
+        row = session.get(JobRun, run.id)
+        for name in ("created_at", "started_at", "ready_at"):  # the cluster ran for 2 h
+            setattr(row, name, dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2))
     assert periodic.enforce_job_timeouts(core) == {"timed_out_runs": [run.id]}
     assert periodic.enforce_job_timeouts(core) == {"timed_out_runs": []}
     assert emr_cluster(run.jobflow_id).state == "TERMINATED"
@@ -179,7 +185,8 @@ async def test_tick_lists_every_task(aws, core):
     reports = dict(run_periodic_once(core))
     assert list(reports) == [
         "sync_emr", "terminate_expired_clusters", "send_expiry_warnings", "reconcile_local_runs",
-        "run_due_jobs", "enforce_job_timeouts", "expire_lapsed_jobs", "send_notifications",
+        "run_due_jobs", "enforce_job_timeouts", "expire_lapsed_jobs", "prune_run_outputs",
+        "send_notifications",
     ]  # fmt: skip
     assert len(reports["run_due_jobs"]["started"]) == 1
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store import Base, UTCDateTime, utcnow
+from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
 
 
 class Cluster(Base):
@@ -19,6 +19,7 @@ class Cluster(Base):
         Index("ix_clusters_owner_id", "owner", "id"),  # status=all, newest first
         Index("ix_clusters_status_expires", "status", "expires_at"),
         Index("ix_clusters_identifier", "identifier"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -47,9 +47,11 @@ from .notebooks import (
 )
 
 if TYPE_CHECKING:
-    from . import service
+    from . import outputs, service
+    from .stored import NotebookDownload
 else:
     service = deferred("atmo_lab.jobs.service")
+    outputs = deferred("atmo_lab.jobs.outputs")
 
 CHUNK_BYTES = 256 * 1024
 # Bodies up to this size are kept in memory, larger ones (a notebook sent in the body) spooled to
@@ -372,20 +374,24 @@ class NotebookDownloadHandler(JobsBaseHandler):
         download = await self.run(
             service.open_notebook, self.core, self.caller(), object_id(job_id)
         )
-        try:
-            self.set_header("Content-Type", NOTEBOOK_CONTENT_TYPE)
-            self.set_header("Content-Disposition", content_disposition(download.filename))
-            if download.length is not None:
-                self.set_header("Content-Length", str(download.length))
-            while True:
-                chunk = await self.run(download.read, CHUNK_BYTES)
-                if not chunk:
-                    break
-                self.write(chunk)
-                await self.flush()
-        finally:
-            download.close()
-        self.finish(set_content_type=NOTEBOOK_CONTENT_TYPE)
+        await _stream_notebook(self, download)
+
+
+async def _stream_notebook(handler: JobsBaseHandler, download: NotebookDownload) -> None:
+    try:
+        handler.set_header("Content-Type", NOTEBOOK_CONTENT_TYPE)
+        handler.set_header("Content-Disposition", content_disposition(download.filename))
+        if download.length is not None:
+            handler.set_header("Content-Length", str(download.length))
+        while True:
+            chunk = await handler.run(download.read, CHUNK_BYTES)
+            if not chunk:
+                break
+            handler.write(chunk)
+            await handler.flush()
+    finally:
+        download.close()
+    handler.finish(set_content_type=NOTEBOOK_CONTENT_TYPE)
 
 
 class ResultsHandler(JobsBaseHandler):
@@ -404,6 +410,18 @@ class RunHandler(JobsBaseHandler):
         self.reply(run)
 
 
+class RunOutputHandler(JobsBaseHandler):
+    """``GET /runs/{id}/output``: the run's executed notebook, streamed from its bucket."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        download = await self.run(
+            outputs.open_run_output, self.core, self.caller(), object_id(run_id)
+        )
+        await _stream_notebook(self, download)
+
+
 handlers = [
     (route("jobs"), JobsHandler),
     (route("jobs/identifier-available"), IdentifierAvailableHandler),
@@ -413,4 +431,5 @@ handlers = [
     (route(r"jobs/([^/]+)/notebook"), NotebookDownloadHandler),
     (route(r"jobs/([^/]+)/results"), ResultsHandler),
     (route(r"runs/([^/]+)"), RunHandler),
+    (route(r"runs/([^/]+)/output"), RunOutputHandler),
 ]

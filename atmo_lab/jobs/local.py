@@ -1,14 +1,15 @@
 """Local runs: papermill in a child process, supervised by a huey worker thread.
 
 The child (:mod:`atmo_lab.jobs.runner`) reads the notebook from the code bucket and writes
-the executed notebook to ``s3://<data bucket>/<identifier>/data/<notebook name>``, exactly as
-an EMR run does. The supervising thread
+the executed notebook to ``s3://<data bucket>/<identifier>/data/run-<run id>/<notebook name>``
+(each run its own), exactly as an EMR run does. The supervising thread
 
 - records the child's pid and the start time (the run is ``RUNNING``),
 - stops the child's process group when the job timeout passes (``TERMINATED_WITH_ERRORS``,
   "timed out after N h") or when the run stops being active in the store (job deleted, timed
   out by the worker) — it looks every second, so this works from any process or machine,
-- ships the child's output to ``s3://<data bucket>/<identifier>/logs/<identifier>.<stamp>.log``,
+- ships the child's output to
+  ``s3://<data bucket>/<identifier>/logs/run-<run id>/<identifier>.<stamp>.log``,
 - records the outcome: ``TERMINATED``, or ``TERMINATED_WITH_ERRORS`` with the failing cell.
 
 The supervisor holds a lease on the run in the store (renewed while it waits), and the run's
@@ -49,7 +50,7 @@ from ..validation import iso
 from ..worker import leases
 from . import rules
 from .models import Job, JobRun
-from .records import finish_run
+from .records import STOPPED_REASON, finish_run, timed_out_reason
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +109,22 @@ def data_bucket(core: Core, visibility: str) -> str:
     )
 
 
-def output_key(identifier: str, notebook_name: str) -> str:
-    return f"{identifier}/data/{notebook_name}"
+def output_key(identifier: str, run_id: int, notebook_name: str) -> str:
+    """Where a run's executed notebook is written: a folder per run, so a later run never
+    overwrites an earlier one's output."""
+    return f"{identifier}/data/{run_folder(run_id)}/{notebook_name}"
 
 
-def log_key(identifier: str, stamp: dt.datetime) -> str:
-    return f"{identifier}/logs/{identifier}.{stamp:%Y%m%d%H%M%S}.log"
+def log_folder(identifier: str, run_id: int) -> str:
+    return f"{identifier}/logs/{run_folder(run_id)}/"
+
+
+def log_key(identifier: str, run_id: int, stamp: dt.datetime) -> str:
+    return f"{log_folder(identifier, run_id)}{identifier}.{stamp:%Y%m%d%H%M%S}.log"
+
+
+def run_folder(run_id: int) -> str:
+    return f"run-{run_id}"
 
 
 def run_parameters(parameters: dict[str, Any], scheduled_at: dt.datetime) -> dict[str, Any]:
@@ -251,7 +262,7 @@ def _execute_supervised(core: Core, spec: LocalRun) -> dict[str, Any]:
     started = utcnow()
     if not _claim_start(core, spec.run_id, started):
         return {"run": spec.run_id, "skipped": "already started by another worker"}
-    key = output_key(spec.identifier, spec.notebook_name)
+    key = output_key(spec.identifier, spec.run_id, spec.notebook_name)
     # Named after the marker: after a crash, reconcile_runs() finds the result and the log.
     with tempfile.TemporaryDirectory(prefix=f"{spec.marker}-") as tmp:
         folder = Path(tmp)
@@ -410,7 +421,7 @@ def _ship_log(
         with aws_call("PutObject"):
             core.aws.s3.put_object(
                 Bucket=spec.data_bucket,
-                Key=log_key(spec.identifier, started),
+                Key=log_key(spec.identifier, spec.run_id, started),
                 Body=header + body + footer,
                 ContentType="text/plain; charset=utf-8",
             )
@@ -445,14 +456,14 @@ def _record_outcome(
 ) -> dict[str, Any]:
     report: dict[str, Any] = {"run": spec.run_id, "exit_code": returncode, "output": key}
     if stop == "timeout":
-        reason = f"Run timed out after {spec.timeout_hours} h and was stopped."
+        reason = timed_out_reason(spec.timeout_hours)
         finish_run(
             core, spec.run_id, emr.TERMINATED_WITH_ERRORS, reason,
             output_key=key, notify_kind="run_timed_out",
         )  # fmt: skip
         return report | {"status": emr.TERMINATED_WITH_ERRORS, "reason": reason}
     if stop == "cancelled":
-        finish_run(core, spec.run_id, emr.TERMINATED, "Stopped.", output_key=key)
+        finish_run(core, spec.run_id, emr.TERMINATED, STOPPED_REASON, output_key=key)
         return report | {"status": "stopped"}
     if result.get("ok") and returncode == 0:
         finish_run(core, spec.run_id, emr.TERMINATED, "Notebook completed.", output_key=key)
@@ -579,7 +590,7 @@ def _settle(
     code = 0 if result.get("ok") else None
     if folder is not None:
         _ship_log(core, spec, folder / "run.log", started, finished, code, stop)
-    key = output_key(spec.identifier, spec.notebook_name)
+    key = output_key(spec.identifier, spec.run_id, spec.notebook_name)
     stored = _output_written(core, spec.data_bucket, key, started)
     try:
         if result or stop is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..store import Base, UTCDateTime, utcnow
+from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
 
 
 class Job(Base):
@@ -18,6 +18,7 @@ class Job(Base):
     __table_args__ = (
         Index("ix_jobs_owner_id", "owner", "id"),
         Index("ix_jobs_due", "is_enabled", "next_run_at"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,6 +63,7 @@ class JobRun(Base):
         Index("ix_job_runs_job_id_id", "job_id", "id"),
         Index("ix_job_runs_status", "status"),
         Index("ix_job_runs_jobflow_id", "jobflow_id"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,6 +80,9 @@ class JobRun(Base):
     ready_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     output_notebook_key: Mapped[str | None] = mapped_column(String(1024))
+    # When the worker deleted the run's executed notebook and logs (only the newest
+    # run_outputs_kept runs of a job keep theirs); the key stays as a record.
+    output_pruned_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     pid: Mapped[int | None] = mapped_column(Integer)
     alert_sent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)

@@ -18,6 +18,7 @@ from ..core import Core
 from ..store import utcnow
 from ..worker.registry import periodic, task
 from . import local
+from .outputs import prune_run_outputs
 from .records import active_run_id
 from .runs import (
     claim_due_jobs,
@@ -116,3 +117,9 @@ def enforce_job_timeouts(core: Core) -> dict[str, list[int]]:
 def expire_jobs(core: Core) -> dict[str, list[str]]:
     """Expire jobs past their end date (one notification each)."""
     return {"expired": expire_lapsed_jobs(core)}
+
+
+@periodic("prune_run_outputs", minutes=10)
+def prune_outputs(core: Core) -> dict[str, list[int]]:
+    """Delete the outputs of runs older than each job's newest ``run_outputs_kept``."""
+    return {"pruned_runs": prune_run_outputs(core)}

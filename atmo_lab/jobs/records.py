@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, case, select, true
+from sqlalchemy import ScalarSelect, Select, and_, case, func, literal_column, select, true
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
 
@@ -29,7 +29,14 @@ RUN_SHAPE = Shape(
         "output_notebook_key",
         "error",
     ),
-    times=("scheduled_at", "started_at", "ready_at", "finished_at", "created_at"),
+    times=(
+        "scheduled_at",
+        "started_at",
+        "ready_at",
+        "finished_at",
+        "created_at",
+        "output_pruned_at",
+    ),
 )
 JOB_SHAPE = Shape(
     plain=(
@@ -54,8 +61,58 @@ JOB_SHAPE = Shape(
 )
 
 
+# --- a run's outcome in words ------------------------------------------------------------------
+
+SUCCEEDED, FAILED, TIMED_OUT, MISSED_WORD, RUNNING_WORD, STOPPED = (
+    "succeeded", "failed", "timed out", "missed", "running", "stopped",
+)  # fmt: skip
+OUTCOMES = (SUCCEEDED, FAILED, TIMED_OUT, MISSED_WORD, RUNNING_WORD, STOPPED)
+STOPPED_REASON = "Stopped."
+_TIMED_OUT_PREFIX = "Run timed out after "
+
+# (EMR status, how its reason starts or None for any, the outcome): the first match wins;
+# an active status is "running". Written once, read by run_outcome and outcome_sql.
+_OUTCOME_RULES: tuple[tuple[str, str | None, str], ...] = (
+    (MISSED, None, MISSED_WORD),
+    (emr.TERMINATED_WITH_ERRORS, _TIMED_OUT_PREFIX, TIMED_OUT),
+    (emr.TERMINATED_WITH_ERRORS, None, FAILED),
+    (emr.TERMINATED, STOPPED_REASON, STOPPED),  # stopped locally
+    (emr.TERMINATED, "USER_REQUEST", STOPPED),  # a cluster terminated by a person
+    (emr.TERMINATED, None, SUCCEEDED),
+)
+
+
+def timed_out_reason(hours: int) -> str:
+    """The status reason of a run stopped by its job's timeout."""
+    return f"{_TIMED_OUT_PREFIX}{hours} h and was stopped."
+
+
+def run_outcome(status: str, reason: str | None) -> str:
+    """What happened to a run, in the words people use (the status stays EMR's)."""
+    for rule_status, prefix, outcome in _OUTCOME_RULES:
+        if status == rule_status and (prefix is None or (reason or "").startswith(prefix)):
+            return outcome
+    return RUNNING_WORD
+
+
+def outcome_sql(status: ColumnElement[str], reason: ColumnElement[str]) -> ColumnElement[str]:
+    """:func:`run_outcome` in SQL (constants written in: list pages bind only their keys)."""
+    whens = []
+    for rule_status, prefix, outcome in _OUTCOME_RULES:
+        matches = status == constant(rule_status)
+        if prefix is not None:
+            matches = and_(
+                matches,
+                func.substr(reason, literal_column("1"), literal_column(str(len(prefix))))
+                == constant(prefix),
+            )
+        whens.append((matches, constant(outcome)))
+    return case(*whens, else_=constant(RUNNING_WORD))
+
+
 def run_to_dict(run: JobRun) -> dict[str, Any]:
     item = RUN_SHAPE.from_object(run)
+    item["outcome"] = run_outcome(run.status, run.status_reason)
     item["is_active"] = run.status in emr.ACTIVE_STATES
     item["duration_seconds"] = (
         None
@@ -72,6 +129,7 @@ def run_json(runs: FromClause) -> ColumnElement[Any]:
         runs,
         {
             "is_active": json_bool(one_of(c.status, emr.ACTIVE_STATES)),
+            "outcome": outcome_sql(c.status, c.status_reason),
             "duration_seconds": seconds_between(c.started_at, c.finished_at),
         },
     )

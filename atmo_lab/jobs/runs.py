@@ -31,7 +31,7 @@ from ..store import rowcount, utcnow
 from ..validation import iso
 from . import local, rules
 from .models import Job, JobRun
-from .records import active_run_id, finish_run, notify_run, run_to_dict
+from .records import active_run_id, finish_run, notify_run, run_to_dict, timed_out_reason
 from .schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
     settings = core.settings
     timeout = rules.timeout_seconds(launch.timeout_hours)
     bucket = local.data_bucket(core, launch.result_visibility)
-    output = local.output_key(launch.identifier, launch.notebook_name)
+    output = local.output_key(launch.identifier, launch.run_id, launch.notebook_name)
     parameters = local.run_parameters(launch.parameters, launch.scheduled_at)
     step_args = [
         "papermill",
@@ -296,7 +296,9 @@ def _launch_emr(core: Core, launch: RunLaunch, describe: bool) -> None:
             .where(JobRun.id == launch.run_id)
             .values(
                 jobflow_id=jobflow_id,
-                output_notebook_key=local.output_key(launch.identifier, launch.notebook_name),
+                output_notebook_key=local.output_key(
+                    launch.identifier, launch.run_id, launch.notebook_name
+                ),
             )
             .returning(JobRun.status)
         ).scalar()
@@ -378,8 +380,20 @@ def stop_run_process(core: Core, run: JobRun) -> None:
         local.stop_local_run(core, run.id, run.pid, run.created_at)
 
 
+def timeout_counted_from(run: JobRun) -> dt.datetime:
+    """When a run's time limit starts: when it began executing, not its scheduled time (a
+    run that starts late, after an overlap or a worker that was down, gets its whole limit).
+
+    Local runs: the process start (``ready_at`` = ``started_at``). EMR runs: when the cluster
+    became ready, else when EMR created it (``started_at``), else when the run was recorded
+    (RunJobFlow not answered yet, or a local run still queued).
+    """
+    return run.ready_at or run.started_at or run.created_at
+
+
 def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
-    """Stop runs still active past ``scheduled_at + job_timeout_hours``; the run ids stopped.
+    """Stop runs still active ``job_timeout_hours`` after :func:`timeout_counted_from`; the
+    run ids stopped.
 
     Each becomes TERMINATED_WITH_ERRORS ("timed out after N h") with one ``run_timed_out``
     notification. (The cluster's bootstrap and the local supervisor enforce the timeout on
@@ -396,9 +410,10 @@ def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
         )
     stopped: list[int] = []
     for run, hours in rows:
-        if now < run.scheduled_at + dt.timedelta(seconds=rules.timeout_seconds(hours)):
+        limit = dt.timedelta(seconds=rules.timeout_seconds(hours))
+        if now < timeout_counted_from(run) + limit:
             continue
-        reason = f"Run timed out after {hours} h and was stopped."
+        reason = timed_out_reason(hours)
         if not finish_run(
             core, run.id, emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_timed_out",
             finished_at=now,

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store import Base, UTCDateTime, utcnow
+from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
 
 
 class SSHKey(Base):
@@ -17,6 +17,7 @@ class SSHKey(Base):
     __table_args__ = (
         UniqueConstraint("owner", "fingerprint", name="uq_ssh_keys_owner_fingerprint"),
         Index("ix_ssh_keys_owner_id", "owner", "id"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

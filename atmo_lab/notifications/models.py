@@ -7,7 +7,10 @@ import datetime as dt
 from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store import Base, UTCDateTime, utcnow
+from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
+
+# The table of each object type a notification names (``object_type`` → table).
+OBJECT_TABLES = {"job": "jobs", "run": "job_runs", "cluster": "clusters"}
 
 
 class Notification(Base):
@@ -17,6 +20,7 @@ class Notification(Base):
     __table_args__ = (
         Index("ix_notifications_owner_id", "owner", "id"),
         Index("ix_notifications_mail_pending", "mail_sent_at", "id"),
+        NEVER_REUSED_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -57,6 +57,26 @@ def _time(value: object) -> str:
     return str(value).replace("T", " ")[:16] + " UTC" if value else "—"
 
 
+def duration_text(seconds: object) -> str:
+    """A run's duration as people read it: "7 s", "3 min", "1 h 5 min"."""
+    if not isinstance(seconds, int | float):
+        return ""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    hours, minutes = divmod(whole // 60, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def latest_text(run: Mapping[str, Any]) -> str:
+    """A job's latest run in words: "succeeded · 7 s", "never ran"."""
+    if not run:
+        return "never ran"
+    parts = [str(run.get("outcome") or run.get("status"))]
+    duration = duration_text(run.get("duration_seconds"))
+    return " · ".join([*parts, duration] if duration else parts)
+
+
 class JobRow(W.VBox):
     """One job in the list: what and when, Run now, Results."""
 
@@ -88,7 +108,7 @@ class JobRow(W.VBox):
     def render(self) -> None:
         job = self.job
         latest = job.get("latest_run") or {}
-        status = latest.get("status") or "never run"
+        status = latest_text(latest)
         error = latest.get("error") or {}
         failure = (
             f" — cell {error.get('cell_index')}: {error.get('ename')}: {error.get('evalue')}"

@@ -214,6 +214,12 @@ export interface IRunError {
 }
 
 /**
+ * A run's outcome in the words the server computes.
+ */
+export type RunOutcome =
+  'succeeded' | 'failed' | 'timed out' | 'missed' | 'running' | 'stopped';
+
+/**
  * One run of a scheduled job.
  */
 export interface IRun {
@@ -229,6 +235,10 @@ export interface IRun {
   error: IRunError | null;
   /** extra fields the server sends (not in API.md) */
   job_id?: ObjectId;
+  /** what happened, in words (`status` stays EMR's) */
+  outcome?: RunOutcome;
+  /** when the worker deleted this run's output (older than the kept runs) */
+  output_pruned_at?: DateTimeString | null;
   is_active?: boolean;
   is_manual?: boolean;
   duration_seconds?: number | null;
@@ -728,6 +738,17 @@ export function getRun(
   id: ObjectId
 ): Promise<IRun> {
   return requestAPI<IRun>(apiPath('runs', id), settings);
+}
+
+/**
+ * `GET /runs/{id}/output`: the run's executed notebook (nbformat JSON), served
+ * by the server itself.
+ */
+export function getRunOutput(
+  settings: ServerConnection.ISettings,
+  id: ObjectId
+): Promise<unknown> {
+  return requestAPI<unknown>(apiPath('runs', id, 'output'), settings);
 }
 
 /**

@@ -5,20 +5,22 @@
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import * as React from 'react';
 
-import { IJob, IResult, IRun, ObjectId } from './api';
+import { IJob, IResult, IRun, ObjectId, RunOutcome } from './api';
 import { ErrorMessage, StatusBadge, useId, useNow } from './components';
 import {
+  StatusTone,
   bytesText,
+  cellText,
   dateTimeText,
   durationText,
   failingCellText,
   nextRunText,
-  runSummary,
-  scheduleText
+  scheduleText,
+  statusLabel
 } from './format';
 import { AtmoModel } from './model';
 import { pythonLiteral } from './params';
-import { baseName } from './outputs';
+import { baseName, hasOutput, resultName, runIdOfKey } from './outputs';
 import { errorMessage } from './utils';
 
 /**
@@ -27,6 +29,55 @@ import { errorMessage } from './utils';
 export interface IJobActions {
   edit: (job: IJob) => void;
   openOutput: (jobId: ObjectId, runId: ObjectId | null) => Promise<unknown>;
+}
+
+const OUTCOME_TONES: { [outcome in RunOutcome]: StatusTone } = {
+  succeeded: 'ready',
+  failed: 'failed',
+  'timed out': 'failed',
+  missed: 'missed',
+  running: 'busy',
+  stopped: 'done'
+};
+
+/**
+ * A run's outcome as the server words it ("succeeded", "timed out", …);
+ * the EMR state is in the tooltip.
+ */
+function OutcomeBadge(props: { run: IRun | null }): JSX.Element {
+  const { run } = props;
+  if (!run?.outcome) {
+    return <StatusBadge status={run?.status} run />;
+  }
+  return (
+    <span
+      className={`atmo-Badge atmo-mod-${OUTCOME_TONES[run.outcome] ?? 'done'}`}
+      title={`EMR state: ${statusLabel(run.status)}`}
+      data-status={run.status}
+      data-outcome={run.outcome}
+    >
+      {run.outcome}
+    </span>
+  );
+}
+
+/**
+ * A job's latest run in a line: "succeeded · 7 s", "failed · 2 min · cell 4:
+ * ValueError", "never ran".
+ */
+export function latestRunText(run: IRun | null, now: number): string {
+  if (!run) {
+    return 'never ran';
+  }
+  const parts = [run.outcome ?? statusLabel(run.status)];
+  const duration = durationText(run.started_at, run.finished_at, now);
+  if (duration) {
+    parts.push(duration);
+  }
+  if (run.error) {
+    parts.push(`${cellText(run.error.cell_index)}: ${run.error.ename}`);
+  }
+  return parts.join(' · ');
 }
 
 function RunRow(props: {
@@ -42,9 +93,10 @@ function RunRow(props: {
       className="atmo-Run"
       data-run-id={String(run.id)}
       data-status={run.status}
+      data-outcome={run.outcome}
     >
       <div className="atmo-Run-line">
-        <StatusBadge status={run.status} run />
+        <OutcomeBadge run={run} />
         <span
           title={
             run.started_at
@@ -58,7 +110,14 @@ function RunRow(props: {
           {durationText(run.started_at, run.finished_at, now)}
         </span>
         {run.is_manual ? <span className="atmo-Muted">manual</span> : null}
-        {run.output_notebook_key && !run.is_active ? (
+        {run.output_pruned_at ? (
+          <span
+            className="atmo-Muted"
+            title={`Deleted ${dateTimeText(run.output_pruned_at)}: only a job's newest runs keep their output`}
+          >
+            output deleted
+          </span>
+        ) : hasOutput(run) ? (
           <button
             type="button"
             className="jp-Button jp-mod-minimal atmo-SmallButton"
@@ -94,7 +153,7 @@ function ResultList(props: {
         {props.results.map(r => (
           <li key={r.key}>
             <span className="atmo-FileName" title={r.key}>
-              {baseName(r.key)}
+              {resultName(r.key)}
             </span>
             <span className="atmo-Muted">{bytesText(r.size)}</span>
             {props.onOpen && r.key.endsWith('.ipynb') ? (
@@ -324,7 +383,7 @@ function JobDetails(props: {
           <ResultList
             title="Result files"
             results={results.data}
-            onOpen={() => void open(null, 'result')}
+            onOpen={r => void open(runIdOfKey(r.key), `result:${r.key}`)}
           />
           <ResultList title="Logs" results={results.logs} />
         </>
@@ -362,12 +421,12 @@ function JobItem(props: {
           </span>
           <span className="atmo-Item-title">{job.identifier}</span>
         </button>
-        <StatusBadge status={job.latest_run?.status} run />
+        <OutcomeBadge run={job.latest_run} />
       </div>
       <div className="atmo-Item-meta">
         <span>{scheduleText(job)}</span>
         <span>{nextRunText(job, now)}</span>
-        <span>latest: {runSummary(job.latest_run, now)}</span>
+        <span>latest: {latestRunText(job.latest_run, now)}</span>
       </div>
       {props.expanded ? (
         <div id={detailsId}>

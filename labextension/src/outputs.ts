@@ -1,23 +1,25 @@
 /**
- * Open a job's executed notebook in JupyterLab.
+ * Open a run's executed notebook in JupyterLab.
  *
- * The run's output notebook is fetched through its download link (from
- * `GET jobs/{id}/results`), saved into the Jupyter files under
- * `atmo-lab-outputs/<identifier>/`, and opened. Other result files are
- * plain download links.
+ * Each run keeps its own notebook. It is fetched from the server
+ * (`GET runs/{id}/output`: no presigned link, so no CORS rule on the
+ * buckets), saved into the Jupyter files as
+ * `atmo-lab-outputs/<identifier>/<notebook>-run-<id>.ipynb` and opened, so
+ * the outputs of several runs sit side by side in the file browser. Other
+ * result files are plain download links.
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
 import { Contents } from '@jupyterlab/services';
 
 import {
   IJob,
-  IResult,
   IRun,
   ObjectId,
   getJob,
-  getJobResults,
   getRun,
+  getRunOutput,
   listRuns
 } from './api';
 import { AtmoModel } from './model';
@@ -36,49 +38,61 @@ export function baseName(key: string): string {
 }
 
 /**
- * Where an opened output is saved:
- * `atmo-lab-outputs/<identifier>/<stem>-<YYYYMMDD-HHMMSS>.<ext>`, stamped
- * with the time (UTC) the output was written, so that the outputs of
- * several runs sit side by side.
+ * How a result file is listed: its path below `<identifier>/<folder>/`
+ * (`run-12/Report.ipynb`), so the files of several runs tell apart.
  */
-export function outputPath(
-  identifier: string,
-  key: string,
-  lastModified: string | null
-): string {
-  const name = baseName(key);
-  const ms = lastModified ? Date.parse(lastModified) : NaN;
-  if (Number.isNaN(ms)) {
-    return `${OUTPUT_FOLDER}/${identifier}/${name}`;
-  }
-  const stamp = new Date(ms)
-    .toISOString()
-    .replace(/\.\d+Z$/, '')
-    .replace(/[-:]/g, '')
-    .replace('T', '-');
-  const dot = name.lastIndexOf('.') > 0 ? name.lastIndexOf('.') : name.length;
-  return `${OUTPUT_FOLDER}/${identifier}/${name.slice(0, dot)}-${stamp}${name.slice(dot)}`;
+export function resultName(key: string): string {
+  return key.split('/').slice(2).filter(Boolean).join('/') || baseName(key);
 }
 
 /**
- * The result file holding a run's executed notebook: the run's
- * `output_notebook_key`, else the newest `.ipynb` of the results.
+ * Where a run's opened output is saved:
+ * `atmo-lab-outputs/<identifier>/<stem>-run-<id>.ipynb`.
  */
-export function outputResult(
-  results: ReadonlyArray<IResult>,
-  run: Pick<IRun, 'output_notebook_key'> | null
-): IResult | null {
-  const key = run?.output_notebook_key;
-  if (key) {
-    const exact = results.find(r => r.key === key || r.key.endsWith(`/${key}`));
-    if (exact) {
-      return exact;
-    }
+export function outputPath(
+  identifier: string,
+  runId: ObjectId,
+  key: string
+): string {
+  const name = baseName(key);
+  const ext = PathExt.extname(name) || '.ipynb';
+  const stem = PathExt.basename(name, PathExt.extname(name));
+  return `${OUTPUT_FOLDER}/${identifier}/${stem}-run-${runId}${ext}`;
+}
+
+/**
+ * The run a result file belongs to (`<identifier>/data/run-<id>/…`), or null
+ * for a file written outside a run's folder.
+ */
+export function runIdOfKey(key: string): string | null {
+  const match = /^[^/]+\/[^/]+\/run-(\d+)\//.exec(key);
+  return match ? match[1] : null;
+}
+
+/**
+ * Whether a run's executed notebook can be opened: it ended, wrote one, and
+ * the worker has not deleted it.
+ */
+export function hasOutput(run: IRun): boolean {
+  return Boolean(
+    run.output_notebook_key &&
+    !run.is_active &&
+    !run.output_pruned_at &&
+    run.outcome !== 'running'
+  );
+}
+
+/**
+ * The run to open: `runId`, else the newest run with an output.
+ */
+export function outputRun(
+  runs: ReadonlyArray<IRun>,
+  runId: ObjectId | null
+): IRun | null {
+  if (runId !== null) {
+    return runs.find(r => String(r.id) === String(runId)) ?? null;
   }
-  const notebooks = results
-    .filter(r => r.key.endsWith('.ipynb'))
-    .sort((a, b) => Date.parse(b.last_modified) - Date.parse(a.last_modified));
-  return notebooks[0] ?? null;
+  return runs.find(hasOutput) ?? null;
 }
 
 async function ensureFolder(
@@ -96,20 +110,22 @@ async function ensureFolder(
   }
 }
 
-/**
- * Fetch a notebook from a download link.
- */
-async function fetchNotebook(url: string): Promise<unknown> {
-  const response = await fetch(url, { credentials: 'omit' });
-  if (!response.ok) {
-    throw new Error(`The download answered ${response.status}.`);
+async function exists(
+  contents: Contents.IManager,
+  path: string
+): Promise<boolean> {
+  try {
+    await contents.get(path, { content: false });
+    return true;
+  } catch {
+    return false;
   }
-  return response.json();
 }
 
 /**
- * Open the executed notebook of a job's run (its latest run with an output
- * when `runId` is null).
+ * Open the executed notebook of a job's run (its newest run with an output
+ * when `runId` is null). A run's output never changes, so a copy saved
+ * before (perhaps edited since) is opened as it is.
  *
  * @returns The path of the opened notebook, or null when there is none
  */
@@ -120,54 +136,39 @@ export async function openRunOutput(
   runId: ObjectId | null
 ): Promise<string | null> {
   const settings = model.serverSettings;
-  let url = '';
   try {
-    if (jobId === null && runId !== null) {
-      jobId = (await getRun(settings, runId)).job_id ?? null;
-    }
+    let run: IRun | null =
+      runId !== null ? await getRun(settings, runId) : null;
+    jobId = jobId ?? run?.job_id ?? null;
     if (jobId === null) {
       throw new Error('The job of this run is not known any more.');
     }
     const job: IJob =
       model.jobs.find(j => String(j.id) === String(jobId)) ??
       (await getJob(settings, jobId));
-    const runs = model.runsOf(job.id) ?? (await listRuns(settings, job.id));
-    const run =
-      (runId !== null
-        ? runs.find(r => String(r.id) === String(runId))
-        : null) ??
-      runs.find(r => r.output_notebook_key) ??
-      job.latest_run;
-    const results = await getJobResults(settings, job.id);
-    const result = outputResult(results.data, run ?? null);
-    if (!result) {
+    if (run === null) {
+      const runs = model.runsOf(job.id) ?? (await listRuns(settings, job.id));
+      run = outputRun(runs, null);
+    }
+    if (!run || !run.output_notebook_key) {
       Notification.warning(
         `Job ${job.identifier} has no executed notebook yet.`,
         { autoClose: 6000 }
       );
       return null;
     }
-    url = result.url;
-    const content = await fetchNotebook(result.url);
-    const path = outputPath(job.identifier, result.key, result.last_modified);
+    const path = outputPath(job.identifier, run.id, run.output_notebook_key);
     const contents = app.serviceManager.contents;
-    await ensureFolder(contents, path.split('/').slice(0, -1).join('/'));
-    await contents.save(path, { type: 'notebook', format: 'json', content });
+    if (!(await exists(contents, path))) {
+      const content = await getRunOutput(settings, run.id);
+      await ensureFolder(contents, PathExt.dirname(path));
+      await contents.save(path, { type: 'notebook', format: 'json', content });
+    }
     await app.commands.execute('docmanager:open', { path });
     return path;
   } catch (reason) {
     Notification.error(`Cannot open the output: ${errorMessage(reason)}`, {
-      autoClose: false,
-      actions: url
-        ? [
-            {
-              label: 'Download',
-              callback: () => {
-                window.open(url, '_blank', 'noopener');
-              }
-            }
-          ]
-        : []
+      autoClose: false
     });
     return null;
   }

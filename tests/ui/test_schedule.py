@@ -109,20 +109,52 @@ def test_schedule_the_open_notebook_run_it_and_open_the_output(page: Any, lab: L
     badge = row.locator(".atmo-Item-header .atmo-Badge")
     expect(badge).to_have_attribute("data-status", "TERMINATED", timeout=RUN_TIMEOUT_MS)
     expect(badge).to_have_text("succeeded")
+    expect(row.locator(".atmo-Item-meta")).to_contain_text(re.compile(r"latest: succeeded · \d+ s"))
     run = row.locator(".atmo-Run").first
     expect(run).to_contain_text(re.compile(r"\d+ s|\d+ min"))
     shot(page, "schedule-2-run-terminated")
     run.get_by_role("button", name=re.compile("Open the output")).click()
     output = page.locator(".jp-NotebookPanel:visible")
     expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_contain_text(
-        re.compile(r"Daily Report-\d{8}-\d{6}\.ipynb")
+        re.compile(r"Daily Report-run-\d+\.ipynb")
     )
     expect(
         output.locator(".jp-OutputArea-output").filter(has_text="result 8 2026-11-01")
     ).to_be_visible()
     shot(page, "schedule-3-output-open")
-    saved = list((lab.root / "atmo-lab-outputs" / "daily-report").glob("Daily Report-*.ipynb"))
+    saved = list((lab.root / "atmo-lab-outputs" / "daily-report").glob("Daily Report-run-*.ipynb"))
     assert len(saved) == 1
+
+
+def test_open_output_of_an_older_run_opens_that_runs_notebook(page: Any, lab: Lab) -> None:
+    from playwright.sync_api import expect
+
+    lab.write_notebook(
+        "greet.ipynb",
+        [("code", 'name = "nobody"\n', ["parameters"]), ("code", 'print("hello", name)', [])],
+    )
+    job = lab.api("POST", "jobs", {"identifier": "greet", "description": "says hello",
+                                   "notebook_path": "greet.ipynb", "executor": "local",
+                                   "parameters": {"name": "first"}})  # fmt: skip
+    sidebar = sidebar_section(page, "Jobs")
+    row = sidebar.locator('li[data-identifier="greet"]')
+    row.locator(".atmo-Item-toggle").click()
+    runs = row.locator(".atmo-Run")
+    for count, name in ((1, "first"), (2, "second")):
+        lab.api("PATCH", f"jobs/{job['id']}", {"parameters": {"name": name}})
+        row.get_by_role("button", name="Run now").click()
+        expect(runs).to_have_count(count)
+        expect(runs.first).to_have_attribute("data-outcome", "succeeded", timeout=RUN_TIMEOUT_MS)
+    older = lab.api("GET", f"jobs/{job['id']}/runs")["runs"][1]
+    shot(page, "older-1-two-runs")
+    runs.nth(1).get_by_role("button", name=f"Open the output of run {older['id']}").click()
+    expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_contain_text(
+        f"greet-run-{older['id']}.ipynb"
+    )
+    output = page.locator(".jp-NotebookPanel:visible")
+    expect(output.locator(".jp-OutputArea-output").filter(has_text="hello first")).to_be_visible()
+    expect(output.locator(".jp-OutputArea-output").filter(has_text="hello second")).to_have_count(0)
+    shot(page, "older-2-output-open")
 
 
 def test_schedule_dialog_names_a_bad_or_taken_identifier(page: Any, lab: Lab) -> None:
@@ -195,7 +227,7 @@ def test_a_failed_run_shows_its_cell_and_notifies(page: Any, lab: Lab) -> None:
     shot(page, "failed-1-notification")
     toast.get_by_role("button", name="Open output").click()
     expect(page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")).to_contain_text(
-        re.compile(r"fails-\d{8}-\d{6}\.ipynb")
+        re.compile(r"fails-run-\d+\.ipynb")
     )
     unread = lab.api("GET", "notifications?unread=true")["notifications"]
     assert not [n for n in unread if n["kind"] == "run_failed"], "shown means read"

@@ -1,50 +1,76 @@
 /**
- * Where opened outputs go and which result holds a run's notebook.
+ * Where opened outputs go, and which run's output is opened.
  */
-import { baseName, outputPath, outputResult } from '../outputs';
+import { IRun } from '../api';
+import {
+  baseName,
+  hasOutput,
+  outputPath,
+  outputRun,
+  resultName,
+  runIdOfKey
+} from '../outputs';
 
-const result = (key: string, last_modified: string) => ({
-  key,
-  size: 10,
-  last_modified,
-  url: `http://s3/${key}`
+const run = (id: number, fields: Partial<IRun> = {}): IRun => ({
+  id,
+  status: 'TERMINATED',
+  status_reason: '',
+  jobflow_id: null,
+  scheduled_at: '2026-11-21T08:00:00Z',
+  started_at: '2026-11-21T08:00:01Z',
+  ready_at: null,
+  finished_at: '2026-11-21T08:00:08Z',
+  output_notebook_key: `daily/data/run-${id}/Report.ipynb`,
+  error: null,
+  outcome: 'succeeded',
+  is_active: false,
+  output_pruned_at: null,
+  ...fields
 });
 
 describe('outputs', () => {
-  it('names saved outputs after the job and the time they were written', () => {
-    expect(baseName('daily/data/Report.ipynb')).toBe('Report.ipynb');
-    expect(
-      outputPath(
-        'daily',
-        'daily/data/Report.ipynb',
-        '2026-11-21T08:05:09+00:00'
-      )
-    ).toBe('atmo-lab-outputs/daily/Report-20261121-080509.ipynb');
-    expect(
-      outputPath('daily', 'daily/data/out.csv', '2026-11-21T08:05:09Z')
-    ).toBe('atmo-lab-outputs/daily/out-20261121-080509.csv');
-    expect(
-      outputPath('daily', 'daily/data/README', '2026-11-21T08:05:09Z')
-    ).toBe('atmo-lab-outputs/daily/README-20261121-080509');
-    expect(outputPath('daily', 'daily/data/Report.ipynb', null)).toBe(
-      'atmo-lab-outputs/daily/Report.ipynb'
+  it('names saved outputs after the job and the run', () => {
+    expect(baseName('daily/data/run-7/Report.ipynb')).toBe('Report.ipynb');
+    expect(outputPath('daily', 7, 'daily/data/run-7/Report.ipynb')).toBe(
+      'atmo-lab-outputs/daily/Report-run-7.ipynb'
+    );
+    expect(outputPath('daily', '12', 'daily/data/Report')).toBe(
+      'atmo-lab-outputs/daily/Report-run-12.ipynb'
     );
   });
 
-  it("finds the run's notebook, else the newest one", () => {
-    const results = [
-      result('daily/data/old.ipynb', '2026-11-20T08:00:00Z'),
-      result('daily/data/Report.ipynb', '2026-11-19T08:00:00Z'),
-      result('daily/data/table.csv', '2026-11-21T08:00:00Z')
-    ];
-    expect(
-      outputResult(results, { output_notebook_key: 'daily/data/Report.ipynb' })
-        ?.key
-    ).toBe('daily/data/Report.ipynb');
-    expect(outputResult(results, { output_notebook_key: null })?.key).toBe(
-      'daily/data/old.ipynb'
+  it('lists result files by their path below the folder', () => {
+    expect(resultName('daily/data/run-7/Report.ipynb')).toBe(
+      'run-7/Report.ipynb'
     );
-    expect(outputResult(results, null)?.key).toBe('daily/data/old.ipynb');
-    expect(outputResult([results[2]], null)).toBeNull();
+    expect(resultName('daily/logs/run-7/daily.1.log')).toBe(
+      'run-7/daily.1.log'
+    );
+    expect(resultName('daily/data/out.csv')).toBe('out.csv');
+  });
+
+  it('finds the run a result file belongs to', () => {
+    expect(runIdOfKey('daily/data/run-7/Report.ipynb')).toBe('7');
+    expect(runIdOfKey('daily/logs/run-12/daily.20261121.log')).toBe('12');
+    expect(runIdOfKey('daily/data/Report.ipynb')).toBeNull();
+    expect(runIdOfKey('daily/data/x/run-7/Report.ipynb')).toBeNull();
+  });
+
+  it("opens the run asked for, else the newest run's output", () => {
+    const runs = [
+      run(9, {
+        is_active: true,
+        outcome: 'running',
+        output_notebook_key: null
+      }),
+      run(8, { output_pruned_at: null }),
+      run(7),
+      run(6, { output_pruned_at: '2026-11-22T00:00:00Z' })
+    ];
+    expect(outputRun(runs, 7)?.id).toBe(7);
+    expect(outputRun(runs, '7')?.id).toBe(7);
+    expect(outputRun(runs, null)?.id).toBe(8);
+    expect(outputRun(runs, 5)).toBeNull();
+    expect(runs.map(hasOutput)).toEqual([false, true, true, false]);
   });
 });
