@@ -168,6 +168,18 @@ def instances(settings: Settings, size: int, keep_alive: bool) -> dict[str, Any]
     return config
 
 
+def resized_groups(groups: list[dict[str, Any]], size: int) -> list[dict[str, Any]]:
+    """ModifyInstanceGroups' ``InstanceGroups`` that give a cluster ``size`` workers: the spot
+    task group takes ``size - 1`` beside its one core node (``spot_task_nodes``), else the
+    core group takes ``size``; empty when the cluster has no workers."""
+    by_type = {g.get("InstanceGroupType"): g for g in groups}
+    if "TASK" in by_type:
+        return [{"InstanceGroupId": by_type["TASK"]["Id"], "InstanceCount": size - 1}]
+    if "CORE" in by_type:
+        return [{"InstanceGroupId": by_type["CORE"]["Id"], "InstanceCount": size}]
+    return []
+
+
 def command_runner_step(
     name: str, args: list[str], action_on_failure: str = "TERMINATE_CLUSTER"
 ) -> dict[str, Any]:

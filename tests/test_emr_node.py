@@ -224,3 +224,13 @@ def test_reason_codes_are_those_of_the_api_reference():
         "INTERNAL_ERROR", "VALIDATION_ERROR", "INSTANCE_FAILURE", "INSTANCE_FLEET_TIMEOUT",
         "BOOTSTRAP_FAILURE", "USER_REQUEST", "STEP_FAILURE", "ALL_STEPS_COMPLETED",
     }  # fmt: skip
+
+
+@pytest.mark.atmo(spot_task_nodes=True)
+async def test_resizing_a_cluster_with_spot_task_nodes_resizes_the_task_group(aws, api):
+    cluster = await launch(api, size=3)
+    r = await api("POST", f"clusters/{cluster['id']}/resize", {"size": 5})
+    assert r.code == 200, r.body
+    groups = aws.client("emr").list_instance_groups(ClusterId=cluster["jobflow_id"])
+    counts = {g["InstanceGroupType"]: g["RequestedInstanceCount"] for g in groups["InstanceGroups"]}
+    assert counts == {"MASTER": 1, "CORE": 1, "TASK": 4}  # 5 workers, one of them on demand
