@@ -165,6 +165,9 @@ class AtmoLabConfig(HasTraits):
         7200,
         help="AutoTerminationPolicy IdleTimeout of kept-alive clusters (60-604800; 0: none)",
     ).tag(config=True)
+    job_pip_packages = List(
+        Unicode(), help="pip packages installed beside papermill on a run's nodes"
+    ).tag(config=True)
     job_flow_role = Unicode("EMR_EC2_DefaultRole", help="Instance profile of the nodes").tag(
         config=True
     )
@@ -237,6 +240,7 @@ class Settings:
     additional_core_security_groups: tuple[str, ...]
     security_configuration: str
     idle_timeout_seconds: int
+    job_pip_packages: tuple[str, ...]
     job_flow_role: str
     service_role: str
     bootstrap_script_uri: str
@@ -287,6 +291,7 @@ class Settings:
             additional_core_security_groups=tuple(source.additional_core_security_groups),
             security_configuration=source.security_configuration,
             idle_timeout_seconds=source.idle_timeout_seconds,
+            job_pip_packages=tuple(source.job_pip_packages),
             job_flow_role=source.job_flow_role,
             service_role=source.service_role,
             bootstrap_script_uri=source.bootstrap_script_uri

@@ -98,8 +98,9 @@ async def test_a_pyspark_notebook_scheduled_late_runs_on_the_node_and_succeeds(
     assert _kinds(core) == []
 
 
+@pytest.mark.atmo(job_pip_packages=["tomli"])
 async def test_a_failing_pyspark_notebook_is_recorded_with_its_failing_cell(aws, core, node):
-    cells = notebook("import pyspark\nprint(pyspark.__version__)",
+    cells = notebook("import pyspark, tomli  # tomli: from job_pip_packages",
                      "raise ValueError('no rows for ' + 'today')", "print('never')")  # fmt: skip
     _, run = _run(core, "failing", notebook=cells)
     outcome = node.run(run["jobflow_id"])
@@ -163,7 +164,7 @@ def _sent_run_job_flows(core: Any) -> list[dict[str, Any]]:
 @pytest.mark.atmo(
     ec2_subnet_id="subnet-0abc", additional_master_security_groups=["sg-0master"],
     additional_core_security_groups=["sg-0core"], security_configuration="imdsv2",
-    spot_task_nodes=True,
+    spot_task_nodes=True, job_pip_packages=["pandas>=2,<3", "pyarrow"],
 )  # fmt: skip
 async def test_run_job_flow_of_a_cluster_and_a_run_is_as_documented(aws, core, api):
     sent = _sent_run_job_flows(core)
@@ -202,6 +203,7 @@ async def test_run_job_flow_of_a_cluster_and_a_run_is_as_documented(aws, core, a
     assert "--execution-timeout" not in args and "shutdown" not in " ".join(args)
     action = run_params["BootstrapActions"][0]["ScriptBootstrapAction"]
     assert action["Path"] == "s3://atmo-lab-code/bootstrap/atmo-lab-job.sh"
+    assert action["Args"] == ["--install", "pandas>=2,<3", "--install", "pyarrow"]
 
 
 @pytest.mark.atmo(use_spot_instances=True, spot_bid_price="")

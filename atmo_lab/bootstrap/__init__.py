@@ -18,7 +18,7 @@ JOB_HOME = "$HOME/atmo-lab"
 
 def job_bootstrap_args(packages: list[str]) -> list[str]:
     """The job bootstrap action's arguments: the pip packages installed beside papermill."""
-    return ["--install", ",".join(packages)] if packages else []
+    return [arg for package in packages for arg in ("--install", package)]
 
 
 def job_step_command(timeout_seconds: int, papermill_args: list[str]) -> list[str]:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An atmo_lab scheduled run on an EMR 7 node (Amazon Linux 2023). Two uses:
 #  - bootstrap action (every node, before EMR installs Spark):
-#      atmo-lab-job.sh [--install <pip packages, comma separated>]
+#      atmo-lab-job.sh [--install <pip requirement>]...
 #    builds a virtualenv with papermill from the distribution's python3.11 (its python3 is 3.9
 #    and has no pip) and keeps a copy of this script beside it for the step;
 #  - the step (command-runner.jar, master node):
@@ -41,15 +41,15 @@ if [ "${1:-}" = run ]; then
   run_notebook "$@"
 fi
 
-INSTALL=""
+PACKAGES=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --install) INSTALL="$2"; shift 2 ;;
+    --install) PACKAGES+=("$2"); shift 2 ;;
     *) echo "atmo-lab job bootstrap: ignoring unknown argument $1" >&2; shift ;;
   esac
 done
 sudo dnf install -y python3.11 python3.11-pip
 "$PYTHON" -m venv "$ROOT/venv"
-"$ROOT/venv/bin/python" -m pip install --quiet "papermill[s3]" ipykernel ${INSTALL//,/ }
+"$ROOT/venv/bin/python" -m pip install --quiet "papermill[s3]" ipykernel ${PACKAGES[@]+"${PACKAGES[@]}"}
 install -m 755 "$0" "$ROOT/atmo-lab-job.sh"
 echo "atmo-lab job bootstrap: papermill in $ROOT/venv"

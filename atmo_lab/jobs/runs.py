@@ -258,7 +258,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
             "Name": "setup-atmo-lab-job",
             "ScriptBootstrapAction": {
                 "Path": settings.job_bootstrap_script_uri,
-                "Args": job_bootstrap_args([]),
+                "Args": job_bootstrap_args(list(settings.job_pip_packages)),
             },
         }
     ]
