@@ -351,20 +351,20 @@ class _EndedRun:
 def ended_run_outcomes(core: Core, infos: dict[str, emr.ClusterInfo]) -> dict[int, RunOutcome]:
     """The outcomes of the active EMR runs whose cluster has ended, by run id (one ListSteps
     call per such run, and a read of its notebooks when its step failed)."""
-    ended = {jobflow_id for jobflow_id, info in infos.items() if info.status in emr.FINAL_STATES}
-    if not ended:
+    if not any(info.status in emr.FINAL_STATES for info in infos.values()):
         return {}
-    with core.store.reader() as session:
+    with core.store.reader() as session:  # the active runs are few; the clusters listed, many
         rows = session.execute(
             select(JobRun, Job)
             .join(Job, JobRun.job_id == Job.id)
-            .where(JobRun.status.in_(emr.ACTIVE_STATES), JobRun.jobflow_id.in_(ended))
+            .where(JobRun.status.in_(emr.ACTIVE_STATES), JobRun.jobflow_id.is_not(None))
         )
         runs = [
-            _EndedRun(run.id, run.jobflow_id or "", run.output_notebook_key,
+            _EndedRun(run.id, run.jobflow_id, run.output_notebook_key,
                       job.job_timeout_hours, job.notebook_s3_key,
                       local.data_bucket(core, job.result_visibility))
             for run, job in rows
+            if run.jobflow_id in infos and infos[run.jobflow_id].status in emr.FINAL_STATES
         ]  # fmt: skip
     outcomes: dict[int, RunOutcome] = {}
     for run in runs:
