@@ -236,3 +236,27 @@ async def test_resizing_a_cluster_with_spot_task_nodes_resizes_the_task_group(aw
     groups = aws.client("emr").list_instance_groups(ClusterId=cluster["jobflow_id"])
     counts = {g["InstanceGroupType"]: g["RequestedInstanceCount"] for g in groups["InstanceGroups"]}
     assert counts == {"MASTER": 1, "CORE": 1, "TASK": 4}  # 5 workers, one of them on demand
+
+
+def test_the_failing_cell_of_an_output_notebook_is_the_one_papermill_reports(tmp_path):
+    """An EMR run's failing cell is read from its output notebook; it must be the cell a local
+    run reports from papermill's exception (injected parameters and error markers aside)."""
+    import json
+
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    from atmo_lab.jobs import runner
+
+    submitted = notebook("x = 1", "raise KeyError(n)", parameters="n = 0")
+    source, output = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
+    source.write_text(json.dumps(submitted))
+    with pytest.raises(PapermillExecutionError) as raised:
+        papermill.execute_notebook(str(source), str(output), parameters={"n": 7},
+                                   kernel_name="python3", progress_bar=False)  # fmt: skip
+    executed = json.loads(output.read_text())["cells"]
+    expected = runner.submitted_index(raised.value.cell_index, submitted["cells"])
+    assert expected == 3  # 0 markdown, 1 parameters, 2 x = 1, 3 raise
+    assert runner.failed_cell(executed, submitted["cells"]) == {
+        "cell_index": expected, "ename": "KeyError", "evalue": "7",
+    }  # fmt: skip
