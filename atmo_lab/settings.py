@@ -16,20 +16,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from traitlets import Bool, CaselessStrEnum, Dict, HasTraits, Int, List, Set, Unicode, default
+from traitlets import (
+    Bool,
+    CaselessStrEnum,
+    Dict,
+    HasTraits,
+    Int,
+    List,
+    Set,
+    TraitError,
+    Unicode,
+    default,
+    validate,
+)
 from traitlets.config import Application, Config, Configurable
 from traitlets.config.loader import ConfigFileNotFound
 
+# Applications of each release family (ReleaseGuide: emr-7140-release.html and
+# emr-spark810-release.html); Spark is always among them, Hive only in 7.x.
+EMR7_APPLICATIONS = ["Spark", "Hive", "JupyterEnterpriseGateway", "Livy"]
+EMR_SPARK_APPLICATIONS = ["Spark", "JupyterEnterpriseGateway", "Livy"]
+
+# Spark versions from AWS's Spark release history and the releases' pages.
 DEFAULT_RELEASES: list[dict[str, Any]] = [
-    {"version": "7.5.0", "changelog_url": "", "help_text": "", "is_experimental": False,
-     "is_deprecated": False, "is_active": True},
-    {"version": "7.3.0", "changelog_url": "", "help_text": "", "is_experimental": False,
-     "is_deprecated": False, "is_active": True},
-    {"version": "6.15.0", "changelog_url": "", "help_text": "", "is_experimental": False,
-     "is_deprecated": True, "is_active": True},
+    {"version": "7.14.0", "changelog_url": "", "help_text": "", "is_experimental": False,
+     "is_deprecated": False, "is_active": True, "applications": EMR7_APPLICATIONS,
+     "spark_version": "3.5.6"},
+    {"version": "7.13.0", "changelog_url": "", "help_text": "", "is_experimental": False,
+     "is_deprecated": False, "is_active": True, "applications": EMR7_APPLICATIONS,
+     "spark_version": "3.5.6"},
+    {"version": "spark-8.1.0", "changelog_url": "",
+     "help_text": "Spark 4.1 runtime (LTS): no Hive", "is_experimental": True,
+     "is_deprecated": False, "is_active": True, "applications": EMR_SPARK_APPLICATIONS,
+     "spark_version": "4.1.1"},
 ]  # fmt: skip
 
-CHANGELOG_URL = "https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-release-{version}.html"
+# EMR's release pages are named after the label without dots: emr-7140-release.html,
+# emr-spark810-release.html.
+CHANGELOG_URL = "https://docs.aws.amazon.com/emr/latest/ReleaseGuide/emr-{compact}-release.html"
+
+
+# AutoTerminationPolicy.IdleTimeout's range (API reference), in seconds.
+MIN_IDLE_TIMEOUT = 60
+MAX_IDLE_TIMEOUT = 7 * 24 * 3600
 
 
 def _data_dir() -> Path:
@@ -106,17 +135,43 @@ class AtmoLabConfig(HasTraits):
     ).tag(config=True)
     environment = Unicode("dev", help="Used in EMR names and tags").tag(config=True)
 
-    # EMR launch parameters (reference/atmo.md §5)
-    master_instance_type = Unicode("m5.xlarge").tag(config=True)
-    worker_instance_type = Unicode("m5.xlarge").tag(config=True)
-    use_spot_instances = Bool(True, help="Core nodes on the spot market").tag(config=True)
-    spot_bid_price = Unicode("0.84", help="Spot bid (USD/hour) for core nodes").tag(config=True)
-    ec2_key_name = Unicode("", help="EC2 key pair of the operators (optional)").tag(config=True)
-    job_flow_role = Unicode("EMR_EC2_DefaultRole").tag(config=True)
-    service_role = Unicode("EMR_DefaultRole").tag(config=True)
-    emr_applications = List(
-        Unicode(), default_value=["Spark", "Hive", "JupyterEnterpriseGateway"]
+    # EMR launch parameters (RunJobFlow, API reference)
+    master_instance_type = Unicode("m7i.xlarge", help="EC2 type of the master node").tag(
+        config=True
+    )
+    worker_instance_type = Unicode("m7i.xlarge", help="EC2 type of core and task nodes").tag(
+        config=True
+    )
+    use_spot_instances = Bool(True, help="Worker nodes on the spot market").tag(config=True)
+    spot_bid_price = Unicode(
+        "", help="Spot BidPrice (USD/hour); empty: none, EMR caps spot at the on-demand price"
     ).tag(config=True)
+    spot_task_nodes = Bool(
+        False,
+        help="With spot: one on-demand core node, the other workers spot task nodes",
+    ).tag(config=True)
+    ec2_key_name = Unicode("", help="EC2 key pair of the operators (optional)").tag(config=True)
+    ec2_subnet_id = Unicode("", help="VPC subnet of the clusters (Ec2SubnetId)").tag(config=True)
+    additional_master_security_groups = List(
+        Unicode(), help="Security groups added to the master node (e.g. SSH, Spark Connect)"
+    ).tag(config=True)
+    additional_core_security_groups = List(
+        Unicode(), help="Security groups added to core and task nodes"
+    ).tag(config=True)
+    security_configuration = Unicode(
+        "", help="Name of an EMR security configuration (e.g. one that requires IMDSv2)"
+    ).tag(config=True)
+    idle_timeout_seconds = Int(
+        7200,
+        help="AutoTerminationPolicy IdleTimeout of kept-alive clusters (60-604800; 0: none)",
+    ).tag(config=True)
+    job_pip_packages = List(
+        Unicode(), help="pip packages installed beside papermill on a run's nodes"
+    ).tag(config=True)
+    job_flow_role = Unicode("EMR_EC2_DefaultRole", help="Instance profile of the nodes").tag(
+        config=True
+    )
+    service_role = Unicode("EMR_DefaultRole_V2", help="EMR service role").tag(config=True)
     bootstrap_script_uri = Unicode(
         "",
         help="Bootstrap script that installs the user's key (default s3://<code_bucket>/bootstrap/atmo-lab.sh)",
@@ -145,6 +200,15 @@ class AtmoLabConfig(HasTraits):
     @default("owner")
     def _owner_default(self) -> str:
         return _default_owner()
+
+    @validate("idle_timeout_seconds")
+    def _valid_idle_timeout(self, proposal: Any) -> int:
+        value = int(proposal["value"])
+        if value != 0 and not MIN_IDLE_TIMEOUT <= value <= MAX_IDLE_TIMEOUT:
+            raise TraitError(
+                f"idle_timeout_seconds: 0 or {MIN_IDLE_TIMEOUT}-{MAX_IDLE_TIMEOUT} (EMR's range)"
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -175,10 +239,16 @@ class Settings:
     worker_instance_type: str
     use_spot_instances: bool
     spot_bid_price: str
+    spot_task_nodes: bool
     ec2_key_name: str
+    ec2_subnet_id: str
+    additional_master_security_groups: tuple[str, ...]
+    additional_core_security_groups: tuple[str, ...]
+    security_configuration: str
+    idle_timeout_seconds: int
+    job_pip_packages: tuple[str, ...]
     job_flow_role: str
     service_role: str
-    emr_applications: tuple[str, ...]
     bootstrap_script_uri: str
     job_bootstrap_script_uri: str
     instance_app_tag: str
@@ -221,10 +291,16 @@ class Settings:
             worker_instance_type=source.worker_instance_type,
             use_spot_instances=source.use_spot_instances,
             spot_bid_price=source.spot_bid_price,
+            spot_task_nodes=source.spot_task_nodes,
             ec2_key_name=source.ec2_key_name,
+            ec2_subnet_id=source.ec2_subnet_id,
+            additional_master_security_groups=tuple(source.additional_master_security_groups),
+            additional_core_security_groups=tuple(source.additional_core_security_groups),
+            security_configuration=source.security_configuration,
+            idle_timeout_seconds=source.idle_timeout_seconds,
+            job_pip_packages=tuple(source.job_pip_packages),
             job_flow_role=source.job_flow_role,
             service_role=source.service_role,
-            emr_applications=tuple(source.emr_applications),
             bootstrap_script_uri=source.bootstrap_script_uri
             or f"s3://{code}/bootstrap/atmo-lab.sh",
             job_bootstrap_script_uri=source.job_bootstrap_script_uri

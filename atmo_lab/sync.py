@@ -108,6 +108,9 @@ def _sync_clusters(
 
 
 def _sync_runs(core: Core, infos: dict[str, emr.ClusterInfo], report: SyncReport) -> None:
+    from .jobs.runs import ended_run_outcomes
+
+    outcomes = ended_run_outcomes(core, infos)  # AWS reads first, outside the transaction
     with core.store.session() as session:
         active = list(
             session.scalars(
@@ -122,7 +125,7 @@ def _sync_runs(core: Core, infos: dict[str, emr.ClusterInfo], report: SyncReport
 
         for run in active:
             info = infos.get(run.jobflow_id or "")
-            if info is not None and apply_run_info(session, run, info):
+            if info is not None and apply_run_info(session, run, info, outcomes.get(run.id)):
                 report.runs_updated.append(run.id)
 
 

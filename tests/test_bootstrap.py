@@ -43,6 +43,7 @@ def test_scripts_refuse_missing_arguments():
     )
     assert cluster.returncode == 1 and "--public-key is required" in cluster.stderr
     job = subprocess.run(
-        ["bash", str(JOB_SCRIPT), "--timeout", "soon"], capture_output=True, text=True, check=False
-    )
-    assert job.returncode == 1 and "--timeout <minutes> is required" in job.stderr
+        ["bash", str(JOB_SCRIPT), "run", "--timeout", "soon", "--", "in.ipynb"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert job.returncode == 2 and "--timeout <seconds> is required" in job.stderr

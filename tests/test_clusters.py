@@ -71,7 +71,7 @@ async def test_releases_active_only_in_natural_order(api):
     assert set(releases[0]) == {
         "version", "changelog_url", "help_text", "is_experimental", "is_deprecated",
     }  # fmt: skip
-    assert "7.11.0" in releases[0]["changelog_url"]
+    assert releases[0]["changelog_url"].endswith("/ReleaseGuide/emr-7110-release.html")
 
 
 @pytest.mark.atmo(emr_releases=RELEASES)
@@ -88,7 +88,7 @@ async def test_launch_single_node_runjobflow_parameters(api, aws, core):
     key_line = public_key(comment="alice@laptop")
     key_id = (await api("POST", "keys", {"title": "k", "key": key_line})).json["id"]
     r = await api("POST", "clusters", {"identifier": "my-cluster", "size": 1,
-                                       "ssh_key_id": key_id, "emr_release": "7.5.0"})  # fmt: skip
+                                       "ssh_key_id": key_id, "emr_release": "7.14.0"})  # fmt: skip
     assert r.code == 201, r.body
     cluster = r.json
     assert cluster["status"] == "WAITING"  # moto: a kept-alive cluster is WAITING at once
@@ -100,13 +100,14 @@ async def test_launch_single_node_runjobflow_parameters(api, aws, core):
 
     described = emr(aws).describe_cluster(ClusterId=cluster["jobflow_id"])["Cluster"]
     assert described["Name"] == "atmo-dev-cluster-alice-my-cluster"
-    assert described["ReleaseLabel"] == "emr-7.5.0"
-    created = parse(cluster["created_at"]).replace(microsecond=0).isoformat()
-    assert described["LogUri"] == f"s3://atmo-lab-logs/clusters/my-cluster/{created}"
+    assert described["ReleaseLabel"] == "emr-7.14.0"
+    created = parse(cluster["created_at"]).strftime("%Y%m%dT%H%M%SZ")  # no ':' or '+' in keys
+    assert described["LogUri"] == f"s3://atmo-lab-logs/clusters/my-cluster/{created}/"
     assert described["AutoTerminate"] is False  # KeepJobFlowAliveWhenNoSteps
     assert {t["Key"]: t["Value"] for t in described["Tags"]} == {
         "Owner": "alice", "Name": "my-cluster", "Environment": "dev",
         "Application": "atmo-lab-worker-instance", "App": "atmo-lab", "Type": "worker",
+        "for-use-with-amazon-emr-managed-policies": "true",
     }  # fmt: skip
     groups = emr(aws).list_instance_groups(ClusterId=cluster["jobflow_id"])["InstanceGroups"]
     assert [(g["InstanceGroupType"], g["Market"], g["RequestedInstanceCount"]) for g in groups] == [
@@ -122,7 +123,7 @@ async def test_launch_multi_node_has_spot_core_group(api, aws):
     assert r.code == 201
     groups = emr(aws).list_instance_groups(ClusterId=r.json["jobflow_id"])["InstanceGroups"]
     core_group = next(g for g in groups if g["InstanceGroupType"] == "CORE")
-    assert core_group["Market"] == "SPOT" and core_group["BidPrice"] == "0.84"
+    assert core_group["Market"] == "SPOT" and "BidPrice" not in core_group  # on-demand cap
     assert core_group["RequestedInstanceCount"] == 5
 
 

@@ -87,7 +87,7 @@ async def test_create_from_json_with_defaults(api, aws, core):
     assert (job["interval_in_hours"], job["schedule"], job["timezone"]) == (168, None, "UTC")
     assert (job["size"], job["job_timeout_hours"], job["result_visibility"]) == (1, 24, "private")
     assert job["executor"] == "local"  # the installation's job_executor
-    assert job["emr_release"] == "7.5.0" and job["parameters"] == {} and job["is_enabled"]
+    assert job["emr_release"] == "7.14.0" and job["parameters"] == {} and job["is_enabled"]
     assert job["latest_run"] is None and job["end_date"] is None and job["expired_date"] is None
     start = parse(job["start_date"])
     assert start.tzinfo is not None and before <= start <= now()
@@ -537,28 +537,27 @@ async def test_run_now_on_emr_launches_a_transient_cluster(api, aws, core):
     cluster = emr.describe_cluster(ClusterId=run["jobflow_id"])["Cluster"]
     assert cluster["Name"] == "atmo-dev-job-alice-daily-report"
     assert cluster["AutoTerminate"] is True  # KeepJobFlowAliveWhenNoSteps = False
-    assert cluster["LogUri"].startswith("s3://atmo-lab-logs/jobs/daily-report/")
-    assert cluster["ReleaseLabel"] == "emr-7.5.0"
+    assert cluster["LogUri"] == "s3://atmo-lab-public-data/daily-report/logs/"  # results' logs/
+    assert cluster["ReleaseLabel"] == "emr-7.14.0"
     steps = emr.list_steps(ClusterId=run["jobflow_id"])["Steps"]
     assert [s["Name"] for s in steps] == ["RunNotebook"]
     assert steps[0]["ActionOnFailure"] == "TERMINATE_CLUSTER"
     assert steps[0]["Config"]["Jar"] == "command-runner.jar"
     args = steps[0]["Config"]["Args"]
-    assert args[:3] == [
-        "papermill",
+    assert args[args.index("--timeout") + 1] == "7200"  # the whole limit, in the step
+    papermill = args[args.index("--") + 1 :]
+    assert papermill[:2] == [
         "s3://atmo-lab-code/jobs/daily-report/report.ipynb",
         f"s3://atmo-lab-public-data/daily-report/data/run-{run['id']}/report.ipynb",
     ]
-    joined = " ".join(args)
+    joined = " ".join(papermill)
     assert "-p name alice" in joined and "-p n 3" in joined
     assert "-r code 007" in joined  # a string that papermill would turn into a number
     assert '-y {"opts": [1, 2]}' in joined
     assert f"-p scheduled_at {run['scheduled_at']}" in joined
-    assert "--log-output" in args and "--no-progress-bar" in args
-    assert args[args.index("--execution-timeout") + 1] == "7200"
+    assert "--log-output" in papermill and "--no-progress-bar" in papermill
     actions = emr.list_bootstrap_actions(ClusterId=run["jobflow_id"])["BootstrapActions"]
     assert actions[0]["ScriptPath"] == "s3://atmo-lab-code/bootstrap/atmo-lab-job.sh"
-    assert actions[0]["Args"][:2] == ["--timeout", "120"]
     groups = emr.list_instance_groups(ClusterId=run["jobflow_id"])["InstanceGroups"]
     assert sorted(g["InstanceGroupType"] for g in groups) == ["CORE", "MASTER"]
     # one active run at a time

@@ -40,7 +40,7 @@ def test_launch_list_and_lifecycle(core, aws):
     assert isinstance(cluster, atmo_lab.Cluster)
     assert (cluster.identifier, cluster.size, cluster.status) == ("api-one", 3, "WAITING")
     assert cluster.ssh_key_id == newest_key["id"]  # default: the newest key
-    assert cluster.emr_release == "7.5.0" and cluster.owner == "alice" and cluster.is_active
+    assert cluster.emr_release == "7.14.0" and cluster.owner == "alice" and cluster.is_active
     assert isinstance(cluster.expires_at, dt.datetime) and cluster.expires_at.tzinfo
     assert cluster.expires_at - cluster.created_at == dt.timedelta(hours=4)
     assert cluster.ssh_tunnel == f"ssh -L 8888:localhost:8888 hadoop@{cluster.master_address}"

@@ -11,6 +11,23 @@ from ..errors import ValidationFailed
 HERE = Path(__file__).parent
 CLUSTER_SCRIPT = HERE / "atmo-lab.sh"
 JOB_SCRIPT = HERE / "atmo-lab-job.sh"
+# Where the job bootstrap keeps its virtualenv and its copy of itself, under the hadoop
+# user's home (steps and bootstrap actions run as that user).
+JOB_HOME = "$HOME/atmo-lab"
+
+
+def job_bootstrap_args(packages: list[str]) -> list[str]:
+    """The job bootstrap action's arguments: the pip packages installed beside papermill."""
+    return [arg for package in packages for arg in ("--install", package)]
+
+
+def job_step_command(timeout_seconds: int, papermill_args: list[str]) -> list[str]:
+    """The command-runner.jar arguments of a run's step: the script the bootstrap kept runs
+    papermill under ``timeout`` (counted from the step's start)."""
+    return [
+        "bash", "-c", f'exec bash "{JOB_HOME}/atmo-lab-job.sh" run "$@"', "atmo-lab-job",
+        "--timeout", str(timeout_seconds), "--", *papermill_args,
+    ]  # fmt: skip
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:

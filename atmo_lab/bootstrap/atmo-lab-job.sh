@@ -1,48 +1,55 @@
 #!/usr/bin/env bash
-# EMR bootstrap action of an atmo_lab scheduled run (runs on every node).
-#   --timeout <minutes>    hard stop: the node shuts down after this many minutes
-#   --install <packages>   pip packages the papermill step needs (comma separated)
-#   --data-bucket <b> --job-name <id>   where the step's logs are shipped when the node stops
+# An atmo_lab scheduled run on an EMR 7 node (Amazon Linux 2023). Two uses:
+#  - bootstrap action (every node, before EMR installs Spark):
+#      atmo-lab-job.sh [--install <pip requirement>]...
+#    builds a virtualenv with papermill from the distribution's python3.11 (its python3 is 3.9
+#    and has no pip) and keeps a copy of this script beside it for the step;
+#  - the step (command-runner.jar, master node):
+#      atmo-lab-job.sh run --timeout <seconds> -- <papermill arguments>
+#    runs papermill with a kernel that imports the cluster's own pyspark; coreutils timeout
+#    stops it <seconds> after the step started (exit status 124).
+# PYTHON, SPARK_HOME and ATMO_LAB_HOME may be set; they default to the paths EMR uses.
 set -euo pipefail
-TIMEOUT="" INSTALL="" BUCKET="" JOB=""
+ROOT="${ATMO_LAB_HOME:-$HOME/atmo-lab}"
+PYTHON="${PYTHON:-/usr/bin/python3.11}"
+SPARK_HOME="${SPARK_HOME:-/usr/lib/spark}"
+
+run_notebook() {
+  local limit=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --timeout) limit="$2"; shift 2 ;;
+      --) shift; break ;;
+      *) echo "atmo-lab job: unknown argument $1" >&2; exit 2 ;;
+    esac
+  done
+  case "$limit" in ''|*[!0-9]*) echo "atmo-lab job: --timeout <seconds> is required" >&2; exit 2 ;; esac
+  # The kernel inherits these: Spark's own python/ and py4j, workers on the same python.
+  local py4j=("$SPARK_HOME"/python/lib/py4j-*-src.zip)
+  export SPARK_HOME PYSPARK_PYTHON="$ROOT/venv/bin/python"
+  export PYTHONPATH="$SPARK_HOME/python:${py4j[0]}${PYTHONPATH:+:$PYTHONPATH}"
+  local status=0
+  timeout --kill-after=60 "$limit" "$ROOT/venv/bin/papermill" "$@" || status=$?
+  if [ "$status" = 124 ] || [ "$status" = 137 ]; then
+    echo "atmo-lab job: stopped at the run's time limit of $limit s" >&2
+  fi
+  exit "$status"
+}
+
+if [ "${1:-}" = run ]; then
+  shift
+  run_notebook "$@"
+fi
+
+PACKAGES=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --timeout) TIMEOUT="$2"; shift 2 ;;
-    --install) INSTALL="$2"; shift 2 ;;
-    --data-bucket) BUCKET="$2"; shift 2 ;;
-    --job-name) JOB="$2"; shift 2 ;;
+    --install) PACKAGES+=("$2"); shift 2 ;;
     *) echo "atmo-lab job bootstrap: ignoring unknown argument $1" >&2; shift ;;
   esac
 done
-case "$TIMEOUT" in ''|*[!0-9]*) echo "atmo-lab job bootstrap: --timeout <minutes> is required" >&2; exit 1 ;; esac
-SUDO="sudo -n"; [ "$(id -u)" = 0 ] && SUDO=""
-# The run's hard time limit, independent of the worker (ATMO's kill switch).
-$SUDO shutdown -h "+$TIMEOUT" "atmo_lab: job timeout reached" >/dev/null 2>&1 &
-if [ -n "$INSTALL" ]; then
-  $SUDO python3 -m pip install --quiet ${INSTALL//,/ } ipykernel boto3
-  $SUDO python3 -m ipykernel install --name python3 >/dev/null 2>&1 || true
-fi
-if [ -n "$BUCKET" ] && [ -n "$JOB" ]; then
-  # Ship the step logs to s3://<bucket>/<job>/logs/ when the node stops.
-  cat <<SHIP | $SUDO tee /usr/local/bin/atmo-lab-ship-logs >/dev/null
-#!/usr/bin/env bash
-stamp=\$(date -u +%Y%m%d%H%M%S)
-tar -czf /tmp/atmo-lab-steps.tgz -C /mnt/var/log/hadoop steps 2>/dev/null || exit 0
-aws s3 cp /tmp/atmo-lab-steps.tgz "s3://$BUCKET/$JOB/logs/$JOB.\$stamp.steps.tgz" --quiet || true
-SHIP
-  $SUDO chmod +x /usr/local/bin/atmo-lab-ship-logs
-  if [ -d /etc/systemd/system ]; then
-    cat <<UNIT | $SUDO tee /etc/systemd/system/atmo-lab-ship-logs.service >/dev/null
-[Unit]
-Description=Ship atmo_lab step logs to S3 at shutdown
-[Service]
-Type=oneshot
-RemainAfterExit=true
-ExecStop=/usr/local/bin/atmo-lab-ship-logs
-[Install]
-WantedBy=multi-user.target
-UNIT
-    $SUDO systemctl enable --now atmo-lab-ship-logs.service >/dev/null 2>&1 || true
-  fi
-fi
-echo "atmo-lab job bootstrap: timeout ${TIMEOUT} min"
+sudo dnf install -y python3.11 python3.11-pip
+"$PYTHON" -m venv "$ROOT/venv"
+"$ROOT/venv/bin/python" -m pip install --quiet "papermill[s3]" ipykernel ${PACKAGES[@]+"${PACKAGES[@]}"}
+install -m 755 "$0" "$ROOT/atmo-lab-job.sh"
+echo "atmo-lab job bootstrap: papermill in $ROOT/venv"

@@ -7,26 +7,62 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import ValidationFailed
-from ..settings import CHANGELOG_URL, Settings
+from ..settings import CHANGELOG_URL, EMR7_APPLICATIONS, EMR_SPARK_APPLICATIONS, Settings
 
 PUBLIC_FIELDS = ("version", "changelog_url", "help_text", "is_experimental", "is_deprecated")
+# The AWS runtime for Apache Spark releases: version "spark-8.1.0", label "emr-spark-8.1.0".
+SPARK_RUNTIME_PREFIX = "spark-"
 
 
 def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
-    """Natural sort key: ``7.10.0`` sorts above ``7.9.0``."""
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", version))
+    """Natural sort key: ``7.10.0`` sorts above ``7.9.0``, ``spark-8.1.0`` above both (its
+    family prefix aside, it is version 8.1.0)."""
+    numbers = version.removeprefix(SPARK_RUNTIME_PREFIX)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[.\-]", numbers))
+
+
+def release_label(version: str) -> str:
+    """RunJobFlow's ReleaseLabel: ``7.14.0`` → ``emr-7.14.0``, ``spark-8.1.0`` →
+    ``emr-spark-8.1.0``."""
+    return f"emr-{version}"
+
+
+def changelog_url(version: str) -> str:
+    """EMR's release page: ``emr-7140-release.html``, ``emr-spark810-release.html``."""
+    return CHANGELOG_URL.format(compact=version.replace(".", "").replace("-", ""))
+
+
+def default_applications(version: str) -> list[str]:
+    """The applications of a release that does not list its own."""
+    if version.startswith(SPARK_RUNTIME_PREFIX):
+        return list(EMR_SPARK_APPLICATIONS)
+    return list(EMR7_APPLICATIONS)
 
 
 def _normalise(release: Mapping[str, Any]) -> dict[str, Any]:
     version = str(release["version"])
+    applications = [str(a) for a in release.get("applications") or default_applications(version)]
+    if "Spark" not in applications:  # every cluster and run needs it
+        applications.insert(0, "Spark")
     return {
         "version": version,
-        "changelog_url": release.get("changelog_url") or CHANGELOG_URL.format(version=version),
+        "changelog_url": release.get("changelog_url") or changelog_url(version),
         "help_text": release.get("help_text", ""),
         "is_experimental": bool(release.get("is_experimental", False)),
         "is_deprecated": bool(release.get("is_deprecated", False)),
         "is_active": bool(release.get("is_active", True)),
+        "applications": applications,
+        "spark_version": str(release.get("spark_version") or ""),
     }
+
+
+def release_info(settings: Settings, version: str) -> dict[str, Any]:
+    """Everything configured about one release (every field, inactive ones too); a release
+    missing from the config gets the defaults of its family."""
+    for release in settings.emr_releases:
+        if str(release.get("version")) == version:
+            return _normalise(release)
+    return _normalise({"version": version})
 
 
 def active_releases(settings: Settings) -> list[dict[str, Any]]:

@@ -364,12 +364,11 @@ def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) ->
         raise ValidationFailed(
             {"size": "A cluster with core nodes keeps at least 2; terminate it to release them."}
         )
-    group_id = _core_group_id(core, jobflow_id)
     call(
         "ModifyInstanceGroups",
         core.aws.emr.modify_instance_groups,
         ClusterId=jobflow_id,
-        InstanceGroups=[{"InstanceGroupId": group_id, "InstanceCount": size}],
+        InstanceGroups=_worker_groups(core, jobflow_id, size),
     )
     with core.store.session() as session:
         cluster = owned_cluster(session, caller, cluster_id)
@@ -378,10 +377,12 @@ def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) ->
         return cluster_to_dict(cluster)
 
 
-def _core_group_id(core: Core, jobflow_id: str) -> str:
+def _worker_groups(core: Core, jobflow_id: str, size: int) -> list[dict[str, Any]]:
     pages = core.aws.emr.get_paginator("list_instance_groups").paginate(ClusterId=jobflow_id)
     groups = call("ListInstanceGroups", lambda: [g for p in pages for g in p["InstanceGroups"]])
-    for group in groups:
-        if group.get("InstanceGroupType") == "CORE":
-            return str(group["Id"])
-    raise Conflict("The cluster has no core instance group to resize.", {"size": "No core nodes."})
+    resized = emr.resized_groups(groups, size)
+    if not resized:
+        raise Conflict(
+            "The cluster has no core instance group to resize.", {"size": "No core nodes."}
+        )
+    return resized

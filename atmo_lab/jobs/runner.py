@@ -53,6 +53,39 @@ def executed_to_submitted(cells: Sequence[Mapping[str, Any]]) -> list[int | None
     return [i for i in order if i is None or ERROR_MARKER_TAG not in tags[i]]
 
 
+def submitted_index(executed_index: int, submitted: Sequence[Mapping[str, Any]]) -> int:
+    """The submitted notebook's index of the cell papermill executed at `executed_index`."""
+    mapping = executed_to_submitted(submitted)
+    original = mapping[executed_index] if 0 <= executed_index < len(mapping) else None
+    return original if original is not None else executed_index
+
+
+def failed_cell(
+    executed: Sequence[Mapping[str, Any]], submitted: Sequence[Mapping[str, Any]]
+) -> dict[str, Any] | None:
+    """The failing cell of a notebook papermill wrote (the output notebook of a run that ran
+    elsewhere, e.g. on EMR): ``{"cell_index", "ename", "evalue"}``, or None.
+
+    papermill adds error marker cells to the output; they are not counted, as in its
+    exception's ``cell_index``.
+    """
+    cells = [cell for cell in executed if ERROR_MARKER_TAG not in _tags(cell)]
+    for index, cell in enumerate(cells):
+        for output in cell.get("outputs") or []:
+            if output.get("output_type") == "error":
+                return {
+                    "cell_index": submitted_index(index, submitted),
+                    "ename": str(output.get("ename") or ""),
+                    "evalue": str(output.get("evalue") or ""),
+                }
+    return None
+
+
+def describe_failure(error: Mapping[str, Any]) -> str:
+    """The run's status reason for a failing cell."""
+    return f"Cell {error.get('cell_index')} raised {error.get('ename')}: {error.get('evalue')}"
+
+
 def kernel_of(nb: Mapping[str, Any]) -> str:
     spec = (nb.get("metadata") or {}).get("kernelspec") or {}
     name = spec.get("name") if isinstance(spec, Mapping) else None
@@ -85,13 +118,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             cwd=args.cwd or None,
         )
     except PapermillExecutionError as exc:
-        mapping = executed_to_submitted(submitted.cells)
-        index = exc.cell_index
-        original = mapping[index] if 0 <= index < len(mapping) else None
         return {
             "ok": False,
             "error": {
-                "cell_index": original if original is not None else index,
+                "cell_index": submitted_index(exc.cell_index, submitted.cells),
                 "ename": exc.ename,
                 "evalue": exc.evalue,
             },

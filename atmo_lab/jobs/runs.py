@@ -15,21 +15,25 @@ Exactly-once rules:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from .. import emr
+from ..aws import aws_call, error_code
+from ..bootstrap import job_bootstrap_args, job_step_command
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound
 from ..notifications.service import notify
 from ..store import rowcount, utcnow
 from ..validation import iso
-from . import local, rules
+from . import local, rules, runner
 from .models import Job, JobRun
 from .records import active_run_id, finish_run, notify_run, run_to_dict, timed_out_reason
 from .schedule import Schedule
@@ -226,44 +230,39 @@ def papermill_parameter_args(parameters: dict[str, Any]) -> list[str]:
     return args
 
 
+RUN_STEP_NAME = "RunNotebook"
+
+
 def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str, Any]:
-    """RunJobFlow parameters of a run: a transient cluster with one papermill step."""
+    """RunJobFlow parameters of a run: a transient cluster with one papermill step.
+
+    The step's whole time limit is enforced on the node (coreutils ``timeout``, counted from
+    the step's start); EMR writes the step's logs under the run's ``logs/`` folder of the data
+    bucket, where the job's results list them.
+    """
     settings = core.settings
-    timeout = rules.timeout_seconds(launch.timeout_hours)
     bucket = local.data_bucket(core, launch.result_visibility)
     output = local.output_key(launch.identifier, launch.run_id, launch.notebook_name)
     parameters = local.run_parameters(launch.parameters, launch.scheduled_at)
-    step_args = [
-        "papermill",
+    papermill_args = [
         f"s3://{settings.code_bucket}/{launch.notebook_key}",
         f"s3://{bucket}/{output}",
         *papermill_parameter_args(parameters),
         "-k", rules.DEFAULT_KERNEL,
         "--log-output",
         "--no-progress-bar",
-        "--execution-timeout", str(int(timeout)),
     ]  # fmt: skip
+    limit = int(rules.timeout_seconds(launch.timeout_hours))
     bootstrap = [
         {
             "Name": "setup-atmo-lab-job",
             "ScriptBootstrapAction": {
                 "Path": settings.job_bootstrap_script_uri,
-                "Args": [
-                    "--timeout", str(max(1, int(timeout // 60))),
-                    "--install", "papermill",
-                    "--data-bucket", bucket,
-                    "--job-name", launch.identifier,
-                ],
+                "Args": job_bootstrap_args(list(settings.job_pip_packages)),
             },
         }
-    ]  # fmt: skip
-    steps = [
-        {
-            "Name": "RunNotebook",
-            "ActionOnFailure": "TERMINATE_CLUSTER",
-            "HadoopJarStep": {"Jar": "command-runner.jar", "Args": step_args},
-        }
     ]
+    steps = [emr.command_runner_step(RUN_STEP_NAME, job_step_command(limit, papermill_args))]
     return emr.job_flow_params(
         settings,
         kind="job",
@@ -275,6 +274,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
         now=now,
         bootstrap_actions=bootstrap,
         steps=steps,
+        log_uri_override=f"s3://{bucket}/{launch.identifier}/logs/",
     )
 
 
@@ -321,17 +321,128 @@ def refresh_run(core: Core, run_id: int) -> None:
     except AwsFailure as exc:
         log.warning("DescribeCluster %s failed: %s", jobflow_id, exc)
         return
+    outcomes = ended_run_outcomes(core, {jobflow_id: info})
     with core.store.session() as session:
         run = session.get(JobRun, run_id)
         if run is not None:
-            apply_run_info(session, run, info)
+            apply_run_info(session, run, info, outcomes.get(run_id))
 
 
-def apply_run_info(session: Session, run: JobRun, info: emr.ClusterInfo) -> bool:
+@dataclass(frozen=True)
+class RunOutcome:
+    """How an EMR run ended, read from its step and its output notebook."""
+
+    status: str
+    reason: str
+    error: dict[str, Any] | None = None
+    notify_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class _EndedRun:
+    """What telling how an EMR run ended needs, read from its row and its job."""
+
+    run_id: int
+    jobflow_id: str
+    output_key: str | None
+    timeout_hours: int
+    notebook_key: str
+    bucket: str
+
+
+def ended_run_outcomes(core: Core, infos: dict[str, emr.ClusterInfo]) -> dict[int, RunOutcome]:
+    """The outcomes of the active EMR runs whose cluster has ended, by run id (one ListSteps
+    call per such run, and a read of its notebooks when its step failed)."""
+    if not any(info.status in emr.FINAL_STATES for info in infos.values()):
+        return {}
+    with core.store.reader() as session:  # the active runs are few; the clusters listed, many
+        rows = session.execute(
+            select(JobRun, Job)
+            .join(Job, JobRun.job_id == Job.id)
+            .where(JobRun.status.in_(emr.ACTIVE_STATES), JobRun.jobflow_id.is_not(None))
+        )
+        runs = [
+            _EndedRun(run.id, run.jobflow_id, run.output_notebook_key,
+                      job.job_timeout_hours, job.notebook_s3_key,
+                      local.data_bucket(core, job.result_visibility))
+            for run, job in rows
+            if run.jobflow_id in infos and infos[run.jobflow_id].status in emr.FINAL_STATES
+        ]  # fmt: skip
+    outcomes: dict[int, RunOutcome] = {}
+    for run in runs:
+        try:
+            outcomes[run.run_id] = _emr_outcome(core, infos[run.jobflow_id], run)
+        except AwsFailure as exc:  # EMR's own reason is recorded instead
+            log.warning("Could not read how run %s ended: %s", run.run_id, exc)
+    return outcomes
+
+
+def _emr_outcome(core: Core, info: emr.ClusterInfo, run: _EndedRun) -> RunOutcome:
+    steps = emr.list_steps(core, run.jobflow_id)
+    step = next((s for s in steps if s.get("Name") == RUN_STEP_NAME), None)
+    status = (step or {}).get("Status", {})
+    state = status.get("State")
+    if info.status == emr.TERMINATED and state == emr.STEP_COMPLETED:
+        return RunOutcome(emr.TERMINATED, "Notebook completed.")
+    if state != emr.STEP_FAILED:  # ended before or without the step (bootstrap, user …)
+        failed = info.status == emr.TERMINATED_WITH_ERRORS
+        return RunOutcome(info.status, info.reason, notify_kind="run_failed" if failed else None)
+    timeline = status.get("Timeline", {})
+    started, ended = timeline.get("StartDateTime"), timeline.get("EndDateTime")
+    # The step's `timeout` stopped it: it ran for the whole limit, counted from its start.
+    if (
+        started
+        and ended
+        and (ended - started).total_seconds() >= rules.timeout_seconds(run.timeout_hours)
+    ):
+        reason = f"Run timed out after {run.timeout_hours} h and was stopped."
+        return RunOutcome(emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_timed_out")
+    error = _failed_cell(core, run.bucket, run.output_key, run.notebook_key)
+    if error is not None:
+        reason = runner.describe_failure(error)[:2000]
+        return RunOutcome(emr.TERMINATED_WITH_ERRORS, reason, error, "run_failed")
+    reason = info.reason or "The notebook step failed; see the step's logs."
+    return RunOutcome(emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_failed")
+
+
+def _failed_cell(
+    core: Core, bucket: str, output_key: str | None, notebook_key: str
+) -> dict[str, Any] | None:
+    """The failing cell of the run's output notebook (None when there is none to read)."""
+    if not output_key:
+        return None
+    executed = _read_notebook(core, bucket, output_key)
+    submitted = _read_notebook(core, core.settings.code_bucket, notebook_key)
+    if executed is None or submitted is None:
+        return None
+    return runner.failed_cell(executed, submitted)
+
+
+def _read_notebook(core: Core, bucket: str, key: str) -> list[dict[str, Any]] | None:
+    """The cells of a notebook in S3, or None when it is missing or not a notebook."""
+    with aws_call("GetObject"):
+        try:
+            body = core.aws.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except ClientError as exc:
+            if error_code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise
+    try:
+        cells = json.loads(body).get("cells")
+    except (ValueError, AttributeError):
+        return None
+    return cells if isinstance(cells, list) else None
+
+
+def apply_run_info(
+    session: Session, run: JobRun, info: emr.ClusterInfo, outcome: RunOutcome | None = None
+) -> bool:
     """Copy EMR's view of a run's cluster onto the row; True when something changed.
 
     A missing value never blanks a stored one, and a run that already ended (timed out, for
-    instance) keeps its status and reason. A cluster that ended TERMINATED_WITH_ERRORS for a
+    instance) keeps its status and reason. A run whose cluster ended takes its `outcome`
+    (:func:`ended_run_outcomes`: completed, timed out, the failing cell) when there is one;
+    otherwise EMR's state and reason, and a cluster that ended TERMINATED_WITH_ERRORS for a
     failure reason (bootstrap, step, instance … failure) records ``run_failed`` once.
     """
     final = run.status in emr.FINAL_STATES or run.status == rules.MISSED
@@ -340,7 +451,10 @@ def apply_run_info(session: Session, run: JobRun, info: emr.ClusterInfo) -> bool
         "ready_at": info.ready_at,
         "finished_at": info.finished_at,
     }
-    if not final:
+    ending = outcome if not final and info.status in emr.FINAL_STATES else None
+    if ending is not None:
+        updates.update(status=ending.status, status_reason=ending.reason, error=ending.error)
+    elif not final:
         updates["status"] = info.status or None
         updates["status_reason"] = info.reason or None
     changed = False
@@ -353,7 +467,10 @@ def apply_run_info(session: Session, run: JobRun, info: emr.ClusterInfo) -> bool
         changed = True
     if changed:
         session.flush()
-    if (
+    if ending is not None:
+        if ending.notify_kind:
+            notify_run(session, run.job, run, ending.notify_kind)
+    elif (
         not final
         and run.status == emr.TERMINATED_WITH_ERRORS
         and (info.reason_code in emr.FAILED_REASONS or (not info.reason_code and info.reason))
