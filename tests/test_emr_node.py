@@ -91,7 +91,7 @@ async def test_a_pyspark_notebook_scheduled_late_runs_on_the_node_and_succeeds(
     assert "sum=4950 squares=285" in text and "/usr/lib/spark" in text  # the node's Spark
     results = (await api("GET", f"jobs/{job['id']}/results")).json
     logs = [item["key"] for item in results["logs"]]
-    folder = f"spark-report/logs/{run['jobflow_id']}/steps/{step.step_id}/"
+    folder = f"spark-report/logs/run-{run['id']}/{run['jobflow_id']}/steps/{step.step_id}/"
     assert {folder + "stdout.gz", folder + "stderr.gz"} <= set(logs)
     body = aws.client("s3").get_object(Bucket=PRIVATE, Key=folder + "stderr.gz")["Body"].read()
     assert "sum=4950" in gzip.decompress(body).decode()  # papermill --log-output logs there
@@ -196,7 +196,7 @@ async def test_run_job_flow_of_a_cluster_and_a_run_is_as_documented(aws, core, a
     # an idle backstop for the kept-alive cluster only (moto drops AutoTerminationPolicy)
     assert cluster_params["AutoTerminationPolicy"] == {"IdleTimeout": 7200}
     assert "AutoTerminationPolicy" not in run_params
-    assert run_params["LogUri"] == f"s3://{PRIVATE}/documented/logs/"
+    assert run_params["LogUri"] == f"s3://{PRIVATE}/documented/logs/run-{run['id']}/"
     (step,) = run_params["Steps"]
     assert step["HadoopJarStep"]["Jar"] == "command-runner.jar"
     args = step["HadoopJarStep"]["Args"]

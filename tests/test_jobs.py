@@ -537,7 +537,7 @@ async def test_run_now_on_emr_launches_a_transient_cluster(api, aws, core):
     cluster = emr.describe_cluster(ClusterId=run["jobflow_id"])["Cluster"]
     assert cluster["Name"] == "atmo-dev-job-alice-daily-report"
     assert cluster["AutoTerminate"] is True  # KeepJobFlowAliveWhenNoSteps = False
-    assert cluster["LogUri"] == "s3://atmo-lab-public-data/daily-report/logs/"  # results' logs/
+    assert cluster["LogUri"] == f"s3://atmo-lab-public-data/daily-report/logs/run-{run['id']}/"
     assert cluster["ReleaseLabel"] == "emr-7.14.0"
     steps = emr.list_steps(ClusterId=run["jobflow_id"])["Steps"]
     assert [s["Name"] for s in steps] == ["RunNotebook"]

@@ -237,7 +237,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
     """RunJobFlow parameters of a run: a transient cluster with one papermill step.
 
     The step's whole time limit is enforced on the node (coreutils ``timeout``, counted from
-    the step's start); EMR writes the step's logs under the run's ``logs/`` folder of the data
+    the step's start); EMR writes the step's logs under the run's own ``logs/run-<id>/`` folder of the data
     bucket, where the job's results list them.
     """
     settings = core.settings
@@ -274,7 +274,7 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
         now=now,
         bootstrap_actions=bootstrap,
         steps=steps,
-        log_uri_override=f"s3://{bucket}/{launch.identifier}/logs/",
+        log_uri_override=f"s3://{bucket}/{local.log_folder(launch.identifier, launch.run_id)}",
     )
 
 
