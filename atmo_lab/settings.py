@@ -136,6 +136,21 @@ class AtmoLabConfig(HasTraits):
         300, help="A due occurrence claimed this long ago and not started was left by a dead worker"
     ).tag(config=True)
 
+    # Spark Connect (atmo_lab/spark)
+    spark_connect_port = Int(15002, help="Port of the Spark Connect server on a master node").tag(
+        config=True
+    )
+    spark_master_security_groups = List(
+        Unicode(),
+        help="Additional security groups of master nodes: the ones that let this Jupyter host "
+        "reach the Spark Connect port (the endpoint is never opened to the VPC at large)",
+    ).tag(config=True)
+    spark_stand_in = Bool(
+        False,
+        help="Give every active cluster a local Spark Connect server on loopback, standing in "
+        "for its master node (the demo and tests; needs Java and atmo-lab[spark])",
+    ).tag(config=True)
+
     @default("owner")
     def _owner_default(self) -> str:
         return _default_owner()
@@ -181,6 +196,9 @@ class Settings:
     max_notebook_bytes: int
     page_size: int
     stranded_claim_seconds: int
+    spark_connect_port: int = 15002
+    spark_master_security_groups: tuple[str, ...] = ()
+    spark_stand_in: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -228,6 +246,9 @@ class Settings:
             max_notebook_bytes=source.max_notebook_bytes,
             page_size=source.page_size,
             stranded_claim_seconds=source.stranded_claim_seconds,
+            spark_connect_port=source.spark_connect_port,
+            spark_master_security_groups=tuple(source.spark_master_security_groups),
+            spark_stand_in=source.spark_stand_in,
         )
 
 
