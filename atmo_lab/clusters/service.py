@@ -350,7 +350,8 @@ def probe_spark(core: Core, cluster_ids: list[int] | None = None) -> list[str]:
     port now accepts connections, by a TCP probe from this host; the identifiers that became
     ready. No store transaction stays open while probing.
 
-    With local stand-ins, their host sets the URLs instead: EMR's master is not probed.
+    With local stand-ins, their host sets the URLs instead: EMR's master is not probed. On a
+    local AWS emulator only loopback masters are (its master names resolve nowhere).
     """
     if core.settings.spark_stand_in:
         return []
@@ -364,6 +365,10 @@ def probe_spark(core: Core, cluster_ids: list[int] | None = None) -> list[str]:
         query = query.where(Cluster.id.in_(cluster_ids))
     with core.store.reader() as session:
         waiting = list(session.execute(query))
+    from ..config_api import aws_endpoint_info
+
+    if aws_endpoint_info()["is_local_emulator"]:  # its masters' names lead nowhere: not asked
+        waiting = [(i, master) for i, master in waiting if spark_endpoint.is_loopback(master)]
     accepted = spark_endpoint.probe_all([(master, port) for _, master in waiting])
     ready = [cluster_id for (cluster_id, _), ok in zip(waiting, accepted, strict=True) if ok]
     became: list[str] = []

@@ -78,6 +78,10 @@ def connect_step(spark_version: str, port: int, token: str | None) -> dict[str, 
     }
 
 
+def is_loopback(host: str) -> bool:
+    return host == "localhost" or host == "::1" or host.startswith("127.")
+
+
 def port_accepts(host: str, port: int, timeout: float = PROBE_TIMEOUT) -> bool:
     """True when a TCP connection to host:port succeeds within `timeout` seconds."""
     try:
