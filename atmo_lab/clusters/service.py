@@ -364,7 +364,7 @@ def probe_spark(core: Core, cluster_ids: list[int] | None = None) -> list[str]:
     if cluster_ids is not None:
         query = query.where(Cluster.id.in_(cluster_ids))
     with core.store.reader() as session:
-        waiting = list(session.execute(query))
+        waiting: list[tuple[int, str]] = [(i, master) for i, master in session.execute(query)]
     from ..config_api import aws_endpoint_info
 
     if aws_endpoint_info()["is_local_emulator"]:  # its masters' names lead nowhere: not asked
