@@ -121,6 +121,18 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
         figures["first query, with connecting (s)"] = float(lines[1])
         figures["later query (s)"] = float(lines[3])
         figures["JVM RSS after queries (MB)"] = jvm.memory_info().rss / 2**20
+        lines = run_in_kernel(
+            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            "del spark\nfrom atmo_lab.widgets import ClusterPanel\n"
+            'panel = ClusterPanel("sparky")\n'
+            "print(panel.spark_state.value)\n"
+            "panel.connect_button.click()\n"
+            "print(spark is panel.session, spark.range(10).count())\n"
+            "print(panel.connect_code())\n"
+            "panel.close()\n",
+        )
+        assert lines[0] == f"<b>Spark</b> ready at <code>{url.split('/;')[0]}</code>", lines
+        assert lines[1:] == ["True 10", "import atmo_lab", "spark = atmo_lab.spark('sparky')"]
 
         ended = call(base, "POST", f"atmo-lab/api/clusters/{cluster['id']}/terminate")
         assert ended["status"] == "TERMINATED" and ended["spark_connect_url"] is None

@@ -74,14 +74,15 @@ def cluster_to_dict(
     )
     port = connect_port or spark_endpoint.SPARK_CONNECT_PORT
     tunnel = spark_endpoint.ssh_tunnel(cluster.master_address, port)
-    item["ssh_tunnel"] = tunnel if cluster.master_address and active else None
+    ready = cluster.status in emr.READY_STATES
+    item["ssh_tunnel"] = tunnel if cluster.master_address and ready else None
     return item
 
 
 def _tunnel_json(c: Any, connect_port: int) -> ColumnElement[Any]:
     """``ssh_tunnel`` in SQL: the command of :func:`spark_endpoint.ssh_tunnel`."""
     prefix = spark_endpoint.ssh_tunnel("", connect_port).replace("'", "''")
-    shown = and_(c.master_address != literal_column("''"), one_of(c.status, emr.ACTIVE_STATES))
+    shown = and_(c.master_address != literal_column("''"), one_of(c.status, emr.READY_STATES))
     command = literal_column(f"'{prefix}'", type_=Text()).concat(c.master_address)
     return case((shown, command), else_=null())
 
