@@ -27,12 +27,15 @@ from typing import Any
 import psutil
 
 DEMO_REGION = "us-west-2"
-DEMO_BUCKETS = ("atmo-lab-code", "atmo-lab-public-data", "atmo-lab-private-data", "atmo-lab-logs")
 DEMO_SENDER = "atmo-lab@demo.localhost"
 SAMPLES = Path(__file__).parent / "samples"
 # The PySpark sample notebook's input, in the emulator's S3.
 SAMPLE_DATA_BUCKET = "atmo-lab-sample-data"
 SAMPLE_DATA_KEY = "trips.csv"
+DEMO_BUCKETS = (
+    "atmo-lab-code", "atmo-lab-public-data", "atmo-lab-private-data", "atmo-lab-logs",
+    SAMPLE_DATA_BUCKET,
+)  # fmt: skip
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
