@@ -196,3 +196,25 @@ async def test_a_pyspark_notebook_runs_on_the_local_executor(api, aws, core, wor
     )
     assert "90 trips read from s3://atmo-lab-sample-data/trips.csv" in printed
     assert "cities: Berlin=30, Paris=30, Toronto=30" in printed
+
+
+SPARK_COLUMNS = {"spark_connect_url", "spark_connect_token", "spark_version"}
+
+
+def test_an_older_store_gets_the_spark_columns(tmp_path):
+    from sqlalchemy import inspect, text
+
+    from atmo_lab.store import Store
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    old = Store(url)
+    old.create_schema()
+    with old.engine.begin() as conn:  # the clusters table as it was before Spark
+        for column in SPARK_COLUMNS:
+            conn.execute(text(f"ALTER TABLE clusters DROP COLUMN {column}"))
+    old.dispose()
+    upgraded = Store(url)
+    upgraded.create_schema()
+    columns = {c["name"] for c in inspect(upgraded.engine).get_columns("clusters")}
+    upgraded.dispose()
+    assert columns >= SPARK_COLUMNS
