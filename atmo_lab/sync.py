@@ -1,7 +1,8 @@
 """One paginated ListClusters pass that refreshes clusters and EMR job runs (atmo.md §4.3, §8).
 
 Cost grows with pages, not with objects: DescribeCluster is called only for a RUNNING or
-WAITING cluster whose master address is still unknown.
+WAITING cluster whose master address is still unknown, and the Spark Connect port is probed
+(concurrently, one second at most) only on ready clusters whose endpoint isn't known yet.
 """
 
 from __future__ import annotations
