@@ -7,13 +7,14 @@ from typing import Any
 
 from . import clusters as _clusters_package
 from . import keys as _keys_package
+from . import spark as _spark_package
 
 try:
     from ._version import __version__
 except ImportError:  # running from a source tree that was never built
     __version__ = "0.0.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "spark"]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -45,7 +46,7 @@ def __dir__() -> list[str]:
     return sorted({*globals(), *_API_NAMES})
 
 
-# ``atmo_lab.clusters()`` and ``atmo_lab.keys()`` share their names with the subpackages
+# ``atmo_lab.clusters()``, ``atmo_lab.keys()`` and ``atmo_lab.spark()`` share their names with the subpackages
 # ``atmo_lab.clusters`` and ``atmo_lab.keys``, which Python binds as attributes of this package
 # once imported. So the subpackages themselves are made callable (a module may change its
 # class to a ModuleType subclass, see the data model's "Customizing module attribute access");
@@ -69,5 +70,15 @@ class _KeysModule(_types.ModuleType):
         return keys(**kwargs)
 
 
+class _SparkModule(_types.ModuleType):
+    def __call__(self, cluster: Any, **kwargs: Any) -> Any:
+        """A ``pyspark.sql.SparkSession`` on one of your clusters
+        (:func:`atmo_lab.spark.session.spark`): ``spark = atmo_lab.spark("my-cluster")``."""
+        from .spark.session import spark
+
+        return spark(cluster, **kwargs)
+
+
 _clusters_package.__class__ = _ClustersModule
 _keys_package.__class__ = _KeysModule
+_spark_package.__class__ = _SparkModule

@@ -122,12 +122,21 @@ class Cluster:
         """The REST cluster object (a copy)."""
         return dict(self._data)
 
-    @property
-    def ssh_tunnel(self) -> str | None:
-        """``ssh -L 8888:localhost:8888 hadoop@<master>`` once the master has an address."""
-        if not self.master_address:
-            return None
-        return f"ssh -L 8888:localhost:8888 hadoop@{self.master_address}"
+    spark_connect_url = _field(
+        "spark_connect_url", "Spark Connect endpoint (sc://…) once Spark accepts connections."
+    )
+    spark_version = _field("spark_version", "The Spark version the cluster runs.")
+    ssh_tunnel = _field(
+        "ssh_tunnel",
+        "One ``ssh -N -L …`` command forwarding the master's Spark Connect, YARN and Spark "
+        "History ports, while the cluster is active and its master has an address.",
+    )
+
+    def spark(self) -> Any:
+        """A ``pyspark.sql.SparkSession`` on this cluster (see :func:`atmo_lab.spark`)."""
+        from .spark.session import spark
+
+        return spark(self, core=self._core)
 
     def _update(self, data: Mapping[str, Any]) -> Cluster:
         self._data = dict(data)
@@ -217,6 +226,7 @@ class Cluster:
             ("Size", self.size),
             ("EMR release", self.emr_release),
             ("Master", self.master_address or "—"),
+            ("Spark", "ready" if self.spark_connect_url else "—"),
             ("Expires", self._data.get("expires_at")),
             ("Extensions", self.lifetime_extension_count),
         ]

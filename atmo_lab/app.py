@@ -78,11 +78,18 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
             from .jobs.local import reconcile_runs  # runs a killed server left: settle them now
 
             reconcile_runs(core)
+        if core.settings.spark_stand_in:  # a local Spark Connect server per active cluster
+            from .spark.local import host
+
+            host(core)
 
     async def stop_extension(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self.core is not None:
+            from .spark.local import stop_hosting
+
+            stop_hosting(self.core)  # no JVM outlives the server
             self.core.close()
 
 

@@ -1,8 +1,10 @@
 """``atmo-lab demo``: the whole product on this machine, on a local AWS emulator.
 
-A moto server on a free loopback port (buckets created, an SES sender verified), the SQLite
-store and huey queue in a demo folder, the embedded worker, ``job_executor=local``, sample
-notebooks, then JupyterLab. Ctrl-C stops everything and leaves no child process behind.
+A moto server on a free loopback port (buckets created, an SES sender verified, sample data
+seeded), the SQLite store and huey queue in a demo folder, the embedded worker,
+``job_executor=local``, sample notebooks, a local Spark Connect server for every launched
+cluster (with Java and ``atmo-lab[spark]``), then JupyterLab. Ctrl-C, SIGTERM and SIGHUP stop
+everything and leave no child process behind.
 """
 
 from __future__ import annotations
@@ -25,9 +27,41 @@ from typing import Any
 import psutil
 
 DEMO_REGION = "us-west-2"
-DEMO_BUCKETS = ("atmo-lab-code", "atmo-lab-public-data", "atmo-lab-private-data", "atmo-lab-logs")
 DEMO_SENDER = "atmo-lab@demo.localhost"
 SAMPLES = Path(__file__).parent / "samples"
+# The PySpark sample notebook's input, in the emulator's S3.
+SAMPLE_DATA_BUCKET = "atmo-lab-sample-data"
+SAMPLE_DATA_KEY = "trips.csv"
+DEMO_BUCKETS = (
+    "atmo-lab-code", "atmo-lab-public-data", "atmo-lab-private-data", "atmo-lab-logs",
+    SAMPLE_DATA_BUCKET,
+)  # fmt: skip
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Stopped(Exception):
+    """SIGTERM or SIGHUP asked the demo to stop (handled as Ctrl-C is)."""
+
+
+def sample_trips_csv(rows: int = 90) -> bytes:
+    """Deterministic trips (city, distance_km, minutes) for the PySpark sample notebook."""
+    cities = ("Berlin", "Paris", "Toronto")
+    lines = ["city,distance_km,minutes"]
+    for i in range(rows):
+        distance = round(1.5 + (i * 7 % 23) * 0.8, 1)
+        lines.append(f"{cities[i % 3]},{distance},{int(distance * 3 + i % 5)}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def seed_sample_data(s3: Any) -> None:
+    """The sample notebooks' input bucket and object."""
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if SAMPLE_DATA_BUCKET not in existing:
+        s3.create_bucket(
+            Bucket=SAMPLE_DATA_BUCKET,
+            CreateBucketConfiguration={"LocationConstraint": DEMO_REGION},
+        )
+    s3.put_object(Bucket=SAMPLE_DATA_BUCKET, Key=SAMPLE_DATA_KEY, Body=sample_trips_csv())
 
 
 def free_port() -> int:
@@ -69,6 +103,7 @@ def seed_emulator(endpoint: str) -> None:
                 Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": DEMO_REGION}
             )
     session.client("ses", endpoint_url=endpoint).verify_email_identity(EmailAddress=DEMO_SENDER)
+    seed_sample_data(s3)
     from .bootstrap import CLUSTER_SCRIPT, JOB_SCRIPT
 
     for script in (CLUSTER_SCRIPT, JOB_SCRIPT):  # where the default settings point
@@ -103,7 +138,21 @@ def prepare_folder(folder: Path) -> Path:
     return root
 
 
-def lab_command(folder: Path, root: Path, port: int, token: str, open_browser: bool) -> list[str]:
+def spark_missing() -> str | None:
+    """Why the demo's clusters get no local Spark (None when they do)."""
+    from .spark.errors import INSTALL_SPARK
+    from .spark.local import java_missing
+
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        return f"pyspark is not installed ({INSTALL_SPARK})"
+    return java_missing()
+
+
+def lab_command(
+    folder: Path, root: Path, port: int, token: str, open_browser: bool, spark: bool = True
+) -> list[str]:
     db = folder / "atmo_lab.sqlite"
     return [
         sys.executable, "-m", "jupyter", "lab",
@@ -121,6 +170,7 @@ def lab_command(folder: Path, root: Path, port: int, token: str, open_browser: b
         f"--AtmoLabApp.mail_sender={DEMO_SENDER}",
         "--AtmoLabApp.email_domain=demo.localhost",
         "--AtmoLabApp.environment=demo",
+        f"--AtmoLabApp.spark_stand_in={spark}",
     ] + (["--ServerApp.allow_root=True"] if os.geteuid() == 0 else [])  # fmt: skip
 
 
@@ -165,19 +215,26 @@ def stop_tree(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
             child.kill()
 
 
+def _raise_stopped(signum: int, _frame: Any) -> None:
+    raise Stopped(signal.Signals(signum).name)
+
+
 def run_demo(
     no_browser: bool = False,
     port: int | None = None,
     folder: str | None = None,
     extra: list[str] | None = None,
 ) -> int:
-    """Run the demo until Ctrl-C; the exit code of JupyterLab."""
+    """Run the demo until Ctrl-C, SIGTERM or SIGHUP; the exit code of JupyterLab."""
     demo_dir = Path(folder or "atmo-lab-demo").resolve()
     root = prepare_folder(demo_dir)
+    handlers = {sig: signal.signal(sig, _raise_stopped) for sig in STOP_SIGNALS[1:]}
     server, endpoint = start_emulator()
     port = port or free_port()
     token = secrets.token_hex(16)
-    command = lab_command(demo_dir, root, port, token, not no_browser) + list(extra or [])
+    no_spark = spark_missing()
+    command = lab_command(demo_dir, root, port, token, not no_browser, no_spark is None)
+    command += list(extra or [])
     # Its own session: a terminal's Ctrl-C reaches only us, and we stop JupyterLab cleanly.
     process = subprocess.Popen(command, env=demo_environment(endpoint), start_new_session=True)
     base = f"http://127.0.0.1:{port}/"
@@ -189,20 +246,27 @@ def run_demo(
         (demo_dir / "demo.json").write_text(
             json.dumps({"url": base, "token": token, "aws_endpoint": endpoint}, indent=2)
         )
+        spark = (
+            "Every cluster you launch gets a local Spark Connect server."
+            if no_spark is None
+            else f"Clusters get no local Spark: {no_spark}."
+        )
         print(
             f"\natmo-lab demo is running on a local AWS emulator ({endpoint}).\n"
-            f"Open: {base}lab?token={token}\n"
+            f"Open: {base}lab?token={token}\n{spark}\n"
             f"Demo folder: {demo_dir}\nPress Ctrl-C to stop everything.\n",
             flush=True,
         )
         return process.wait()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         interrupted = True
         return 0
     finally:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C can't orphan
+        # No second signal may orphan the children while they stop.
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
         stop_tree(process)
         server.stop()
-        signal.signal(signal.SIGINT, previous)
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, handlers.get(sig, previous[sig]))
         if interrupted:
             print("atmo-lab demo: stopped.", flush=True)

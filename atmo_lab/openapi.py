@@ -146,6 +146,20 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "is_active": BOOLEAN,
                 "is_expiring_soon": BOOLEAN,
                 "owner": _string(),
+                "spark_connect_url": _nullable(
+                    _string(
+                        description="the Spark Connect endpoint (sc://host:port, /;token=… where "
+                        "it checks one); null until it accepts connections and after the end"
+                    )
+                ),
+                "spark_version": _nullable(_string(description="the Spark the cluster runs")),
+                "ssh_tunnel": _nullable(
+                    _string(
+                        description="one ssh -N command forwarding the master's Spark Connect, "
+                        "YARN ResourceManager and Spark History Server ports (active clusters "
+                        "with a master address)"
+                    )
+                ),
             }
         ),
         "ClusterInput": _object(

@@ -197,6 +197,16 @@ class AtmoLabConfig(HasTraits):
         "worker deletes older runs' outputs. 0 keeps every run's output.",
     ).tag(config=True)
 
+    # Spark Connect (atmo_lab/spark)
+    spark_connect_port = Int(15002, help="Port of the Spark Connect server on a master node").tag(
+        config=True
+    )
+    spark_stand_in = Bool(
+        False,
+        help="Give every active cluster a local Spark Connect server on loopback, standing in "
+        "for its master node (the demo and tests; needs Java and atmo-lab[spark])",
+    ).tag(config=True)
+
     @default("owner")
     def _owner_default(self) -> str:
         return _default_owner()
@@ -258,6 +268,8 @@ class Settings:
     page_size: int
     stranded_claim_seconds: int
     run_outputs_kept: int = 10
+    spark_connect_port: int = 15002
+    spark_stand_in: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -312,6 +324,8 @@ class Settings:
             page_size=source.page_size,
             stranded_claim_seconds=source.stranded_claim_seconds,
             run_outputs_kept=source.run_outputs_kept,
+            spark_connect_port=source.spark_connect_port,
+            spark_stand_in=source.spark_stand_in,
         )
 
 

@@ -1,7 +1,8 @@
 """One paginated ListClusters pass that refreshes clusters and EMR job runs (atmo.md §4.3, §8).
 
 Cost grows with pages, not with objects: DescribeCluster is called only for a RUNNING or
-WAITING cluster whose master address is still unknown.
+WAITING cluster whose master address is still unknown, and the Spark Connect port is probed
+(concurrently, one second at most) only on ready clusters whose endpoint isn't known yet.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy import func, select
 from . import emr
 from .aws import call
 from .clusters.models import Cluster
-from .clusters.service import apply_info
+from .clusters.service import apply_info, probe_spark
 from .core import Core
 from .errors import AwsFailure
 from .jobs.models import JobRun
@@ -32,6 +33,7 @@ class SyncReport:
     clusters_updated: list[str] = field(default_factory=list)
     runs_updated: list[int] = field(default_factory=list)
     addresses_fetched: list[str] = field(default_factory=list)
+    spark_ready: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -39,6 +41,7 @@ class SyncReport:
             "clusters_updated": self.clusters_updated,
             "runs_updated": self.runs_updated,
             "master_addresses_fetched": self.addresses_fetched,
+            "spark_connect_ready": self.spark_ready,
         }
 
 
@@ -87,6 +90,7 @@ def sync_all(core: Core) -> SyncReport:
     _sync_runs(core, infos, report)
     for cluster_id, jobflow_id in need_address:
         _fetch_master_address(core, cluster_id, jobflow_id, report)
+    report.spark_ready = probe_spark(core)  # once the master has an address
     return report
 
 

@@ -17,6 +17,7 @@ import atmo_lab
 from atmo_lab import api
 from atmo_lab.core import Core
 from atmo_lab.errors import Conflict, NotFound, ValidationFailed
+from atmo_lab.spark.endpoint import ssh_tunnel as tunnel
 
 from .support import public_key
 from .test_widgets_support import add_key, make_core, set_emr_state
@@ -43,7 +44,7 @@ def test_launch_list_and_lifecycle(core, aws):
     assert cluster.emr_release == "7.14.0" and cluster.owner == "alice" and cluster.is_active
     assert isinstance(cluster.expires_at, dt.datetime) and cluster.expires_at.tzinfo
     assert cluster.expires_at - cluster.created_at == dt.timedelta(hours=4)
-    assert cluster.ssh_tunnel == f"ssh -L 8888:localhost:8888 hadoop@{cluster.master_address}"
+    assert cluster.ssh_tunnel == tunnel(cluster.master_address)
     assert cluster.to_dict()["expires_at"] == cluster.expires_at.isoformat()
     assert "api-one" in repr(cluster) and "WAITING" in repr(cluster)
 

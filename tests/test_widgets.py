@@ -17,6 +17,7 @@ from atmo_lab import api
 from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
 from atmo_lab.errors import NotFound
+from atmo_lab.spark.endpoint import ssh_tunnel as tunnel
 from atmo_lab.widgets import ClusterLauncher, ClusterPanel
 from atmo_lab.widgets._base import BIG, is_shown
 
@@ -113,7 +114,7 @@ def test_launch_shows_a_waiting_panel(core, aws, opened):
     assert shown.status == "WAITING"  # moto: a kept-alive cluster is WAITING at once
     assert shown.cluster["identifier"] == "my-cluster" and shown.cluster["size"] == 3
     master = shown.cluster["master_address"]
-    assert master and shown.tunnel_command == f"ssh -L 8888:localhost:8888 hadoop@{master}"
+    assert master and shown.tunnel_command == tunnel(master)
     assert shown.tunnel_command in shown.tunnel.value and is_shown(shown.tunnel)
     assert not is_shown(shown.progress)
     assert "my-cluster" in form.message.value and not form.launch_button.disabled
@@ -338,5 +339,5 @@ def test_progress_bar_while_the_cluster_comes_up(core, opened):
     set_emr_state(cluster.jobflow_id, "WAITING")
     wait_for(lambda: shown.status == "WAITING", what="WAITING")
     assert not is_shown(shown.progress) and shown.progress.value == 3
-    assert shown.tunnel_command.startswith("ssh -L 8888:localhost:8888 hadoop@")
+    assert shown.tunnel_command == tunnel(shown.cluster["master_address"])
     assert shown.thread is not None and shown.thread.is_alive()  # still watching until it ends

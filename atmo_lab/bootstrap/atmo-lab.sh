@@ -22,7 +22,7 @@ grep -qxF "$PUBLIC_KEY" "$HOME_DIR/.ssh/authorized_keys" 2>/dev/null ||
   printf '%s\n' "$PUBLIC_KEY" >> "$HOME_DIR/.ssh/authorized_keys"
 chmod 600 "$HOME_DIR/.ssh/authorized_keys"
 if [ -n "$OWNER" ]; then
-  echo "atmo_lab cluster of $OWNER. Jupyter: ssh -L 8888:localhost:8888 hadoop@<this host>" |
+  echo "atmo_lab cluster of $OWNER. Spark Connect :15002, YARN :8088, Spark History :18080 (the tunnel: see the atmo_lab sidebar)" |
     sudo -n tee -a /etc/motd >/dev/null 2>&1 || true
 fi
 echo "atmo-lab bootstrap: key installed for ${OWNER:-unknown owner}"

@@ -41,6 +41,11 @@ class Cluster(Base):
     ready_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Spark Connect: the endpoint once it accepts connections (null before and after), the
+    # token its server checks (Spark 4 releases and local stand-ins), the Spark it runs.
+    spark_connect_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    spark_connect_token: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    spark_version: Mapped[str | None] = mapped_column(String(50), nullable=True)
     expiration_warning_sent: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
     modified_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False

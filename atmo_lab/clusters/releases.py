@@ -39,6 +39,17 @@ def default_applications(version: str) -> list[str]:
     return list(EMR7_APPLICATIONS)
 
 
+# A release without a ``spark_version`` key: the Spark line of its family (the Connect step
+# then reads the exact version on the node).
+SPARK_LINE_BY_FAMILY = {"6": "3.4", "7": "3.5", SPARK_RUNTIME_PREFIX: "4.0"}
+
+
+def default_spark_version(version: str) -> str:
+    if version.startswith(SPARK_RUNTIME_PREFIX):
+        return SPARK_LINE_BY_FAMILY[SPARK_RUNTIME_PREFIX]
+    return SPARK_LINE_BY_FAMILY.get(version.split(".", 1)[0], SPARK_LINE_BY_FAMILY["7"])
+
+
 def _normalise(release: Mapping[str, Any]) -> dict[str, Any]:
     version = str(release["version"])
     applications = [str(a) for a in release.get("applications") or default_applications(version)]
@@ -52,7 +63,7 @@ def _normalise(release: Mapping[str, Any]) -> dict[str, Any]:
         "is_deprecated": bool(release.get("is_deprecated", False)),
         "is_active": bool(release.get("is_active", True)),
         "applications": applications,
-        "spark_version": str(release.get("spark_version") or ""),
+        "spark_version": str(release.get("spark_version") or default_spark_version(version)),
     }
 
 

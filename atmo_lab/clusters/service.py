@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, Text, and_, bindparam, case, literal_column, null, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, FromClause
@@ -20,6 +21,9 @@ from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..keys.models import SSHKey
 from ..pages import Page, check_owner, keyset_page, paged
+from ..spark import endpoint as spark_endpoint
+from ..spark import local as spark_local
+from ..spark.releases import has_token_auth, spark_version
 from ..store import UTCDateTime, utcnow
 from ..validation import Collector, check_identifier, check_int, require_object
 from ..views import Shape, as_text, json_bool, one_of
@@ -30,6 +34,8 @@ from .releases import resolve_release
 log = logging.getLogger(__name__)
 
 EXPIRY_WARNING_WINDOW = dt.timedelta(hours=1)
+#: States in which a cluster's Spark endpoint is gone (or going).
+ENDED_STATES = (emr.TERMINATING, *emr.FINAL_STATES)
 MIN_LIFETIME_HOURS = 2
 MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
@@ -49,30 +55,52 @@ CLUSTER_SHAPE = Shape(
         "status_reason",
         "master_address",
         "owner",
+        "spark_connect_url",
+        "spark_version",
     ),
     times=("created_at", "started_at", "ready_at", "finished_at", "expires_at"),
 )
 EXPIRING_BEFORE = "expiring_before"  # the list statement's bound "now + the warning window"
 
 
-def cluster_to_dict(cluster: Cluster, now: dt.datetime | None = None) -> dict[str, Any]:
+def cluster_to_dict(
+    cluster: Cluster, now: dt.datetime | None = None, connect_port: int | None = None
+) -> dict[str, Any]:
     item = CLUSTER_SHAPE.from_object(cluster)
     active = cluster.status in emr.ACTIVE_STATES
     item["is_active"] = active
     item["is_expiring_soon"] = (
         active and cluster.expires_at <= (now or utcnow()) + EXPIRY_WARNING_WINDOW
     )
+    port = connect_port or spark_endpoint.SPARK_CONNECT_PORT
+    tunnel = spark_endpoint.ssh_tunnel(cluster.master_address, port)
+    ready = cluster.status in emr.READY_STATES
+    item["ssh_tunnel"] = tunnel if cluster.master_address and ready else None
     return item
 
 
-def cluster_json(clusters: FromClause) -> ColumnElement[Any]:
+def _tunnel_json(c: Any, connect_port: int) -> ColumnElement[Any]:
+    """``ssh_tunnel`` in SQL: the command of :func:`spark_endpoint.ssh_tunnel`."""
+    prefix = spark_endpoint.ssh_tunnel("", connect_port).replace("'", "''")
+    shown = and_(c.master_address != literal_column("''"), one_of(c.status, emr.READY_STATES))
+    command = literal_column(f"'{prefix}'", type_=Text()).concat(c.master_address)
+    return case((shown, command), else_=null())
+
+
+def cluster_json(
+    clusters: FromClause, connect_port: int = spark_endpoint.SPARK_CONNECT_PORT
+) -> ColumnElement[Any]:
     """A cluster as :func:`cluster_to_dict` gives it, in SQL (``:expiring_before`` bound)."""
     c = clusters.c
     active = one_of(c.status, emr.ACTIVE_STATES)
     soon = c.expires_at <= bindparam(EXPIRING_BEFORE, type_=UTCDateTime())
     return CLUSTER_SHAPE.json(
         clusters,
-        {"is_active": json_bool(active), "is_expiring_soon": json_bool(and_(active, soon))},
+        {
+            "is_active": json_bool(active),
+            "is_expiring_soon": json_bool(and_(active, soon)),
+            "ssh_tunnel": _tunnel_json(c, connect_port),
+        },
     )
 
 
@@ -104,7 +132,7 @@ def list_clusters(
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
     check_owner(owner)
     everyone = owner == "all" and caller.is_maintainer
-    statement = _list_statement(everyone, status)
+    statement = _list_statement(everyone, status, core.settings.spark_connect_port)
     params: dict[str, Any] = {EXPIRING_BEFORE: utcnow() + EXPIRY_WARNING_WINDOW}
     if not everyone:
         params["owner"] = caller.username
@@ -114,10 +142,10 @@ def list_clusters(
 
 
 @functools.cache
-def _list_statement(everyone: bool, status: str) -> Select[Any]:
+def _list_statement(everyone: bool, status: str, connect_port: int) -> Select[Any]:
     """The list query of one owner (``:owner``) or everyone's, in one status group."""
     table = Cluster.__table__
-    query = select(table.c.id, as_text(cluster_json(table)).label("item"))
+    query = select(table.c.id, as_text(cluster_json(table, connect_port)).label("item"))
     if not everyone:
         query = query.where(table.c.owner == bindparam("owner"))
     states = emr.STATUS_GROUPS[status]
@@ -144,7 +172,10 @@ def owned_cluster(session: Session, caller: Caller, cluster_id: int, lock: bool 
 
 def get_cluster(core: Core, caller: Caller, cluster_id: int) -> dict[str, Any]:
     with core.store.reader() as session:
-        return cluster_to_dict(visible_cluster(session, caller, cluster_id))
+        return cluster_to_dict(
+            visible_cluster(session, caller, cluster_id),
+            connect_port=core.settings.spark_connect_port,
+        )
 
 
 def identifier_taken(session: Session, identifier: str) -> bool:
@@ -208,11 +239,16 @@ def _bootstrap(core: Core, owner: str, public_key: str) -> list[dict[str, Any]]:
 
 def launch_params(
     core: Core, owner: str, identifier: str, release: str, size: int, public_key: str,
-    now: dt.datetime,
+    now: dt.datetime, spark_token: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """RunJobFlow parameters of an interactive cluster (kept alive when it has no steps)."""
-    return emr.job_flow_params(
-        core.settings,
+    """RunJobFlow parameters of an interactive cluster (kept alive when it has no steps): the
+    step that starts Spark Connect on the master, the master's extra security groups."""
+    settings = core.settings
+    step = spark_endpoint.connect_step(
+        spark_version(settings, release), settings.spark_connect_port, spark_token
+    )
+    params = emr.job_flow_params(
+        settings,
         kind="cluster",
         owner=owner,
         identifier=identifier,
@@ -221,7 +257,15 @@ def launch_params(
         keep_alive=True,
         now=now,
         bootstrap_actions=_bootstrap(core, owner, public_key),
+        steps=[step],
     )
+    return params
+
+
+def spark_token_for(core: Core, release: str) -> str | None:
+    """A new Spark Connect token for a cluster of `release` (None: its Spark has no auth)."""
+    version = spark_version(core.settings, release)
+    return secrets.token_urlsafe(24) if has_token_auth(version) else None
 
 
 def launch_cluster(core: Core, caller: Caller, body: object) -> dict[str, Any]:
@@ -235,8 +279,10 @@ def launch_cluster(core: Core, caller: Caller, body: object) -> dict[str, Any]:
             random_name(), lambda name: identifier_taken(session, name)
         )
     now = utcnow()
+    release = fields["emr_release"]
+    token = spark_token_for(core, release)
     params = launch_params(
-        core, caller.username, identifier, fields["emr_release"], fields["size"], public_key, now
+        core, caller.username, identifier, release, fields["size"], public_key, now, token
     )
     jobflow_id = emr.run_job_flow(core, params)
     try:
@@ -252,6 +298,8 @@ def launch_cluster(core: Core, caller: Caller, body: object) -> dict[str, Any]:
                 status=emr.STARTING,
                 created_at=now,
                 expires_at=now + dt.timedelta(hours=fields["lifetime_hours"]),
+                spark_connect_token=token,
+                spark_version=spark_version(core.settings, release),
             )
             session.add(cluster)
             session.flush()
@@ -260,6 +308,7 @@ def launch_cluster(core: Core, caller: Caller, body: object) -> dict[str, Any]:
         log.exception("Could not record cluster %s; terminating it", jobflow_id)
         _terminate_quietly(core, jobflow_id)
         raise
+    spark_local.cluster_changed(core, cluster_id, ended=False)
     return refresh_cluster(core, cluster_id)
 
 
@@ -288,7 +337,49 @@ def apply_info(cluster: Cluster, info: emr.ClusterInfo) -> bool:
         if value is not None and getattr(cluster, name) != value:
             setattr(cluster, name, value)
             changed = True
+    if cluster.status in ENDED_STATES and cluster.spark_connect_url is not None:
+        cluster.spark_connect_url = None  # its Spark is gone with it
+        changed = True
     return changed
+
+
+def probe_spark(core: Core, cluster_ids: list[int] | None = None) -> list[str]:
+    """Set ``spark_connect_url`` of ready clusters (`cluster_ids`, or all) whose Spark Connect
+    port now accepts connections, by a TCP probe from this host; the identifiers that became
+    ready. No store transaction stays open while probing.
+
+    With local stand-ins, their host sets the URLs instead: EMR's master is not probed. On a
+    local AWS emulator only loopback masters are (its master names resolve nowhere).
+    """
+    if core.settings.spark_stand_in:
+        return []
+    port = core.settings.spark_connect_port
+    query = select(Cluster.id, Cluster.master_address).where(
+        Cluster.status.in_(emr.READY_STATES),
+        Cluster.master_address != "",
+        Cluster.spark_connect_url.is_(None),
+    )
+    if cluster_ids is not None:
+        query = query.where(Cluster.id.in_(cluster_ids))
+    with core.store.reader() as session:
+        waiting: list[tuple[int, str]] = [(i, master) for i, master in session.execute(query)]
+    from ..config_api import aws_endpoint_info
+
+    if aws_endpoint_info()["is_local_emulator"]:  # its masters' names lead nowhere: not asked
+        waiting = [(i, master) for i, master in waiting if spark_endpoint.is_loopback(master)]
+    accepted = spark_endpoint.probe_all([(master, port) for _, master in waiting])
+    ready = [cluster_id for (cluster_id, _), ok in zip(waiting, accepted, strict=True) if ok]
+    became: list[str] = []
+    with core.store.session() as session:
+        for cluster_id in ready:
+            cluster = session.get(Cluster, cluster_id)
+            if cluster is None or cluster.status not in emr.READY_STATES:
+                continue
+            cluster.spark_connect_url = spark_endpoint.connect_url(
+                cluster.master_address, port, cluster.spark_connect_token
+            )
+            became.append(cluster.identifier)
+    return became
 
 
 def refresh_cluster(core: Core, cluster_id: int) -> dict[str, Any]:
@@ -308,7 +399,16 @@ def refresh_cluster(core: Core, cluster_id: int) -> dict[str, Any]:
         assert cluster is not None
         if info is not None:
             apply_info(cluster, info)
-        return cluster_to_dict(cluster)
+        ended = cluster.status in ENDED_STATES
+        item = cluster_to_dict(cluster, connect_port=core.settings.spark_connect_port)
+    if ended:
+        spark_local.cluster_changed(core, cluster_id, ended=True)
+    elif item["spark_connect_url"] is None and probe_spark(core, [cluster_id]):
+        with core.store.reader() as session:
+            cluster = session.get(Cluster, cluster_id)
+            assert cluster is not None
+            return cluster_to_dict(cluster, connect_port=core.settings.spark_connect_port)
+    return item
 
 
 # --- lifecycle -----------------------------------------------------------------------------
@@ -334,7 +434,7 @@ def extend_cluster(core: Core, caller: Caller, cluster_id: int, body: object) ->
         cluster.lifetime_extension_count += 1
         cluster.expiration_warning_sent = False
         session.flush()
-        return cluster_to_dict(cluster)
+        return cluster_to_dict(cluster, connect_port=core.settings.spark_connect_port)
 
 
 def terminate_cluster(core: Core, caller: Caller, cluster_id: int) -> dict[str, Any]:
@@ -374,7 +474,7 @@ def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) ->
         cluster = owned_cluster(session, caller, cluster_id)
         cluster.size = size
         session.flush()
-        return cluster_to_dict(cluster)
+        return cluster_to_dict(cluster, connect_port=core.settings.spark_connect_port)
 
 
 def _worker_groups(core: Core, jobflow_id: str, size: int) -> list[dict[str, Any]]:

@@ -74,6 +74,16 @@ class ClusterPanel(W.VBox):
         )  # fmt: skip
         self.details = W.HTML()
         self.tunnel = W.HTML()
+        self.spark_state = W.HTML()
+        self.connect_button = W.Button(
+            description="Connect", icon="plug",
+            tooltip="spark = atmo_lab.spark(…) in this kernel: a SparkSession on the cluster",
+        )  # fmt: skip
+        self.connect_message = W.HTML()
+        self.connect_row = W.VBox(
+            [W.HBox([self.spark_state, self.connect_button]), self.connect_message]
+        )
+        self.session: Any = None
 
         self.extend_hours = W.BoundedIntText(
             value=MIN_LIFETIME_HOURS, min=MIN_LIFETIME_HOURS, max=settings.max_cluster_lifetime,
@@ -115,10 +125,12 @@ class ClusterPanel(W.VBox):
         self.terminate_button.on_click(self._on_terminate)
         self.confirm_yes.on_click(self._on_confirm)
         self.confirm_no.on_click(self._on_cancel)
+        self.connect_button.on_click(self._on_connect)
 
         super().__init__(
             children=[
-                self.header, self.progress, self.details, self.tunnel, self.actions, self.message,
+                self.header, self.progress, self.details, self.connect_row, self.tunnel,
+                self.actions, self.message,
             ],
             **kwargs,
         )  # fmt: skip
@@ -180,19 +192,18 @@ class ClusterPanel(W.VBox):
             for k, v in rows
         ) + "</table>"  # fmt: skip
 
-        master = c.get("master_address")
-        self.tunnel_command = (
-            f"ssh -L 8888:localhost:8888 hadoop@{master}"
-            if status == emr.WAITING and master
-            else ""
-        )
+        self.tunnel_command = (c.get("ssh_tunnel") or "") if status == emr.WAITING else ""
         if self.tunnel_command:
             self.tunnel.value = (
-                info_html("SSH tunnel (click to select, then copy):")
+                info_html(
+                    "SSH tunnel to the master's Spark Connect, YARN ResourceManager and Spark "
+                    "History Server (click to select, then copy):"
+                )
                 + "<br><code style='user-select: all; padding: 2px 4px'>"
                 f"{html.escape(self.tunnel_command)}</code>"
             )
         show(self.tunnel, bool(self.tunnel_command))
+        self._render_spark(c, status)
 
         actionable = bool(c.get("is_active")) and status != emr.TERMINATING
         show(self.actions, actionable)
@@ -200,6 +211,40 @@ class ClusterPanel(W.VBox):
         if size > 1 and size != self._shown_size:  # never overwrite what the user is typing
             self.resize_size.value = max(self.resize_size.min, min(size, self.resize_size.max))
         self._shown_size = size
+
+    def _render_spark(self, c: Mapping[str, Any], status: str) -> None:
+        url = c.get("spark_connect_url")
+        endpoint = html.escape(str(url).split("/;", 1)[0]) if url else ""  # never the token
+        state = f"ready at <code>{endpoint}</code>" if url else "starting Spark…"
+        self.spark_state.value = f"<b>Spark</b> {state}"
+        show(self.connect_row, bool(c.get("is_active")) and status != emr.TERMINATING)
+        self.connect_button.disabled = not url
+
+    def connect_code(self) -> str:
+        """The cell that connects a notebook to this cluster's Spark."""
+        return f"import atmo_lab\nspark = atmo_lab.spark({self.cluster.get('identifier')!r})"
+
+    def _on_connect(self, _button: W.Button | None = None) -> None:
+        """``spark`` in this kernel's namespace: a SparkSession on the cluster."""
+        from ..spark.session import spark
+
+        self.connect_message.value = info_html("Connecting…")
+        try:
+            self.session = spark(self.cluster_id, core=self.core)
+        except Exception as exc:  # noqa: BLE001 - shown: callback errors vanish in Lab
+            self.connect_message.value = ""
+            show_error(exc, {}, self.connect_message, summary="")
+            return
+        shell = _shell()
+        if shell is not None:
+            shell.user_ns["spark"] = self.session
+        self.connect_message.value = (
+            info_html(
+                "Connected: <code>spark</code> is a SparkSession on this cluster. "
+                "In another notebook: "
+            )
+            + f"<code style='user-select: all'>{html.escape(self.connect_code())}</code>"
+        )
 
     # --- watching ------------------------------------------------------------------------
 
@@ -304,3 +349,12 @@ class ClusterPanel(W.VBox):
 
     def __repr__(self) -> str:
         return f"ClusterPanel(id={self.cluster_id}, status={self.status!r})"
+
+
+def _shell() -> Any:
+    """The IPython shell of this kernel (None outside one)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    return get_ipython()

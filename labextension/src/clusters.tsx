@@ -15,7 +15,6 @@ import {
   ErrorMessage,
   Field,
   FormButtons,
-  CopyButton,
   StatusBadge,
   controlProps,
   focusFirstInvalid,
@@ -40,11 +39,11 @@ import {
   expiryTone,
   releaseLabel,
   sizeText,
-  sizeTitle,
-  sshTunnelCommand
+  sizeTitle
 } from './format';
 import { AtmoModel } from './model';
 import { showModal } from './modal';
+import { SparkDetails } from './spark';
 import { errorMessage } from './utils';
 
 const FILTERS: Array<[ClusterStatusFilter, string]> = [
@@ -487,6 +486,7 @@ function ClusterItem(props: {
   cluster: ICluster;
   expanded: boolean;
   onToggle: () => void;
+  onConnect: (cluster: ICluster) => void;
   now: number;
 }): JSX.Element {
   const { cluster, now } = props;
@@ -538,18 +538,7 @@ function ClusterItem(props: {
                 </span>
               )}
             </dd>
-            {cluster.master_address && cluster.is_active ? (
-              <>
-                <dt>SSH tunnel</dt>
-                <dd className="atmo-Command">
-                  <code>{sshTunnelCommand(cluster.master_address)}</code>
-                  <CopyButton
-                    text={sshTunnelCommand(cluster.master_address)}
-                    label={`Copy the SSH tunnel command of ${cluster.identifier}`}
-                  />
-                </dd>
-              </>
-            ) : null}
+            <SparkDetails cluster={cluster} onConnect={props.onConnect} />
             {cluster.status_reason ? (
               <>
                 <dt>Reason</dt>
@@ -602,6 +591,7 @@ export function ClustersSection(props: {
   expanded: ReadonlySet<string>;
   onToggle: (id: ObjectId) => void;
   onLaunch: () => void;
+  onConnect: (cluster: ICluster) => void;
 }): JSX.Element {
   const { model } = props;
   const now = useNow();
@@ -654,6 +644,7 @@ export function ClustersSection(props: {
               now={now}
               expanded={props.expanded.has(String(c.id))}
               onToggle={() => props.onToggle(c.id)}
+              onConnect={props.onConnect}
             />
           ))}
         </ul>

@@ -212,13 +212,6 @@ export function dateTimeText(
 }
 
 /**
- * The `ssh` command that tunnels the cluster's JupyterLab/Spark UI port.
- */
-export function sshTunnelCommand(masterAddress: string): string {
-  return `ssh -L 8888:localhost:8888 hadoop@${masterAddress}`;
-}
-
-/**
  * How a status badge looks: one of a few tones.
  */
 export type StatusTone =

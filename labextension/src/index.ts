@@ -10,7 +10,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { Widget } from '@lumino/widgets';
 
-import { IJob, ObjectId, getConfig } from './api';
+import { ICluster, IJob, ObjectId, getConfig } from './api';
 import { atmoIcon, scheduleIcon } from './icons';
 // The model, the sidebar and the notification bridge are created in
 // activate(): the sidebar's tab must exist when the layout is restored.
@@ -160,8 +160,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
+    const connectSpark = async (cluster: ICluster): Promise<void> => {
+      const { insertConnectCell } = await import('./spark');
+      if (insertConnectCell(notebooks, cluster.identifier)) {
+        Notification.info(
+          `Run the new cell to connect to Spark on ${cluster.identifier}.`,
+          { autoClose: 4000 }
+        );
+      }
+    };
+
     const sidebar = new AtmoSidebar(model, {
       launchCluster: () => void launchCluster(),
+      connectSpark: cluster => void connectSpark(cluster),
       addKey: () => void addKey(),
       editJob: job => void editJob(job),
       openOutput

@@ -5,7 +5,7 @@ import { ReactWidget } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
-import { IJob, ObjectId } from './api';
+import { ICluster, IJob, ObjectId } from './api';
 import { ClustersSection } from './clusters';
 import { ErrorMessage, useSignal } from './components';
 import { atmoIcon } from './icons';
@@ -18,6 +18,8 @@ import { AtmoModel, IRevealRequest, Section } from './model';
  */
 export interface ISidebarActions {
   launchCluster: () => void;
+  /** insert the cell that connects the current notebook to the cluster's Spark */
+  connectSpark: (cluster: ICluster) => void;
   addKey: () => void;
   editJob: (job: IJob) => void;
   openOutput: (jobId: ObjectId, runId: ObjectId | null) => Promise<unknown>;
@@ -196,6 +198,7 @@ function SidebarView(props: {
             expanded={expandedClusters}
             onToggle={id => setExpandedClusters(s => toggled(s, id))}
             onLaunch={actions.launchCluster}
+            onConnect={actions.connectSpark}
           />
         ) : section === 'jobs' ? (
           <JobsSection

@@ -196,6 +196,12 @@ def ui_moto() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def lab(ui_moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """``jupyter lab`` with atmo_lab (local executor, embedded worker) on the moto server."""
+    yield from start_lab(ui_moto, tmp_path_factory)
+
+
+def start_lab(ui_moto: str, tmp_path_factory: pytest.TempPathFactory, **atmo: Any) -> Iterator[Lab]:
+    """Run a lab as the `lab` fixture does, with `atmo` added to its c.AtmoLabApp traits (a
+    module overriding `lab` with its own)."""
     base = tmp_path_factory.mktemp("ui-lab")
     root = base / "root"
     config_dir = base / "config"
@@ -244,6 +250,7 @@ def lab(ui_moto: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]
             "owner": OWNER,
             "job_executor": "local",
             "embedded_worker": True,
+            **atmo,
         },
     }
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(config, indent=1))

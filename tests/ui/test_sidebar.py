@@ -129,7 +129,11 @@ def test_launch_extend_and_terminate_a_cluster(page: Any, lab: Lab) -> None:
 
     # The master's address gives the SSH tunnel command.
     expect(row.locator(".atmo-Command code")).to_have_text(
-        re.compile(r"^ssh -L 8888:localhost:8888 hadoop@\S+$"), timeout=30_000
+        re.compile(
+            r"^ssh -N -L 15002:localhost:15002 -L 8088:localhost:8088 "
+            r"-L 18080:localhost:18080 hadoop@\S+$"
+        ),
+        timeout=30_000,
     )
     shot(page, "cluster-3-extended")
 

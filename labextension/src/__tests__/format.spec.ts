@@ -20,7 +20,6 @@ import {
   sizeText,
   sizeTitle,
   spanText,
-  sshTunnelCommand,
   statusLabel,
   statusTone
 } from '../format';
@@ -194,12 +193,6 @@ describe('states', () => {
       'a cell raised E'
     );
     expect(failingCellText(null)).toBe('');
-  });
-
-  it('builds the SSH tunnel command', () => {
-    expect(sshTunnelCommand('ec2-1-2-3-4.compute.amazonaws.com')).toBe(
-      'ssh -L 8888:localhost:8888 hadoop@ec2-1-2-3-4.compute.amazonaws.com'
-    );
   });
 });
 

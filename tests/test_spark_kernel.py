@@ -1,0 +1,167 @@
+"""Spark for real: a Jupyter server with ``spark_stand_in`` gives a launched cluster a local
+Spark Connect server (one JVM); a notebook kernel of that server counts 1000 rows on it with
+``atmo_lab.spark(identifier)``; terminating the cluster stops the JVM and clears its URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import psutil
+import pytest
+from nbformat.v4 import new_notebook
+
+import atmo_lab
+from atmo_lab.spark.endpoint import port_accepts
+from atmo_lab.spark.local import java_missing
+
+from .support import public_key
+from .test_widgets_kernel import TOKEN, call, free_port, run_in_kernel, wait_for_server
+
+pytestmark = [
+    pytest.mark.spark,
+    pytest.mark.skipif(bool(java_missing()), reason=f"Spark needs Java: {java_missing()}"),
+]
+
+
+def spark_servers(parent: psutil.Process) -> list[psutil.Process]:
+    """The Spark Connect JVMs under a process."""
+    found = []
+    for child in parent.children(recursive=True):
+        try:
+            if any("SparkConnectServer" in part for part in child.cmdline()):
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
+def wait_for_url(base: str, cluster_id: int, timeout: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        cluster = call(base, "GET", f"atmo-lab/api/clusters/{cluster_id}")
+        if cluster["spark_connect_url"] or time.monotonic() > deadline:
+            return cluster
+        time.sleep(0.2)
+
+
+def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_config, tmp_path):
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "spark.ipynb").write_text(nbformat.writes(new_notebook()))
+    config_dir, runtime_dir = tmp_path / "config", tmp_path / "runtime"
+    config_dir.mkdir()
+    (config_dir / "jupyter_server_config.json").write_text(
+        json.dumps({"AtmoLabApp": atmo_config | {"spark_stand_in": True}})
+    )
+    env = os.environ | {
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+        "JUPYTER_RUNTIME_DIR": str(runtime_dir),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "JUPYTER_PLATFORM_DIRS": "0",
+        "PYTHONPATH": str(Path(atmo_lab.__file__).parent.parent),
+    }
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+                "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
+                "--ServerApp.jpserver_extensions=atmo_lab=True",
+            ],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    figures: dict[str, float] = {}
+    try:
+        wait_for_server(base, server, log)
+        key = call(base, "POST", "atmo-lab/api/keys", {"title": "laptop", "key": public_key()})
+        began = time.monotonic()
+        cluster = call(
+            base, "POST", "atmo-lab/api/clusters",
+            {"identifier": "sparky", "size": 1, "ssh_key_id": key["id"]},
+        )  # fmt: skip
+        ready = wait_for_url(base, cluster["id"])
+        figures["launch to Spark ready (s)"] = time.monotonic() - began
+        url = ready["spark_connect_url"]
+        assert url, log.read_text()[-3000:]
+        assert url.startswith("sc://localhost:") and ";token=" in url
+        connect_port = int(urllib.parse.urlsplit(url.replace("sc://", "http://")).port or 0)
+        [jvm] = spark_servers(psutil.Process(server.pid))
+        figures["JVM RSS before a query (MB)"] = jvm.memory_info().rss / 2**20
+
+        session = call(
+            base, "POST", "api/sessions",
+            {"path": "spark.ipynb", "type": "notebook", "name": "spark.ipynb",
+             "kernel": {"name": "python3"}},
+        )  # fmt: skip
+        lines = run_in_kernel(
+            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            "import time\nimport atmo_lab\n"
+            "t = time.monotonic()\n"
+            'spark = atmo_lab.spark("sparky")\n'
+            "print(spark.range(1000).count())\n"
+            "print(time.monotonic() - t)\n"
+            "t = time.monotonic()\n"
+            "print(spark.range(1000).count())\n"
+            "print(time.monotonic() - t)\n"
+            "print(atmo_lab.spark('sparky') is spark)\n",
+        )
+        assert lines[0] == "1000" and lines[2] == "1000" and lines[4] == "True", lines
+        figures["first query, with connecting (s)"] = float(lines[1])
+        figures["later query (s)"] = float(lines[3])
+        figures["JVM RSS after queries (MB)"] = jvm.memory_info().rss / 2**20
+        lines = run_in_kernel(
+            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            "del spark\nfrom atmo_lab.widgets import ClusterPanel\n"
+            'panel = ClusterPanel("sparky")\n'
+            "print(panel.spark_state.value)\n"
+            "panel.connect_button.click()\n"
+            "print(spark is panel.session, spark.range(10).count())\n"
+            "print(panel.connect_code())\n"
+            "panel.close()\n",
+        )
+        assert lines[0] == f"<b>Spark</b> ready at <code>{url.split('/;')[0]}</code>", lines
+        assert lines[1:] == ["True 10", "import atmo_lab", "spark = atmo_lab.spark('sparky')"]
+
+        ended = call(base, "POST", f"atmo-lab/api/clusters/{cluster['id']}/terminate")
+        assert ended["status"] == "TERMINATED" and ended["spark_connect_url"] is None
+        assert not port_accepts("127.0.0.1", connect_port)  # stopped before the answer
+        assert not jvm.is_running() or jvm.status() == psutil.STATUS_ZOMBIE
+        again = call(base, "GET", f"atmo-lab/api/clusters/{cluster['id']}")
+        assert again["spark_connect_url"] is None
+        lines = run_in_kernel(
+            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            "try:\n    atmo_lab.spark('sparky')\nexcept Exception as exc:\n"
+            "    print(type(exc).__name__, exc)\n",
+        )
+        assert lines == ["Conflict Cluster sparky has ended (TERMINATED); launch a new one."]
+        call(base, "DELETE", f"api/sessions/{session['id']}")
+
+        # A cluster still active when the server stops: its JVM stops with the server.
+        other = call(base, "POST", "atmo-lab/api/clusters", {"size": 1, "ssh_key_id": key["id"]})
+        assert wait_for_url(base, other["id"])["spark_connect_url"]
+        [jvm] = spark_servers(psutil.Process(server.pid))
+        server.terminate()
+        server.wait(30)
+        assert not jvm.is_running() or jvm.status() == psutil.STATUS_ZOMBIE
+        from atmo_lab.store import Store
+
+        with Store(atmo_config["db_url"]).reader() as reader:
+            from atmo_lab.clusters.models import Cluster
+
+            assert reader.get(Cluster, other["id"]).spark_connect_url is None
+    finally:
+        server.terminate()
+        server.wait(30)
+        print("\n".join(f"{name}: {value:.2f}" for name, value in figures.items()))
