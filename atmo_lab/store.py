@@ -275,14 +275,6 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
-    def open_session(self) -> Session:
-        """A session in a transaction that its caller commits or rolls back, and closes: for a
-        transaction handed from one thread to the next (never used by two at once)."""
-        self.create_schema()
-        session = self._sessions()
-        session.begin()
-        return session
-
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:
         """A read-only session (never blocks writers on SQLite)."""
