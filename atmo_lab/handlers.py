@@ -104,7 +104,7 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         self._send_json(json.dumps(data, separators=(",", ":"), check_circular=False), status)
 
     def reply_page(self, name: str, page: Page) -> None:
-        self._send_json(page.to_json(name))  # the items as the store wrote them: nothing parsed
+        self._send_json(page.to_json(name))
 
     def _send_json(self, text: str, status: int = 200) -> None:
         self.set_status(status)

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement, FromClause
 
 from .. import emr
 from ..aws import call
@@ -19,10 +17,9 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..keys.models import SSHKey
-from ..pages import Page, check_owner, keyset_page, paged
-from ..store import UTCDateTime, utcnow
-from ..validation import Collector, check_identifier, check_int, require_object
-from ..views import Shape, as_text, json_bool, one_of
+from ..pages import Page, check_owner, keyset_page
+from ..store import utcnow
+from ..validation import Collector, check_identifier, check_int, fields_of, require_object
 from .models import Cluster
 from .names import deduplicate, random_name
 from .releases import resolve_release
@@ -35,45 +32,20 @@ MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
 
 
-CLUSTER_SHAPE = Shape(
-    plain=(
-        "id",
-        "identifier",
-        "size",
-        "lifetime_hours",
-        "lifetime_extension_count",
-        "ssh_key_id",
-        "emr_release",
-        "jobflow_id",
-        "status",
-        "status_reason",
-        "master_address",
-        "owner",
-    ),
-    times=("created_at", "started_at", "ready_at", "finished_at", "expires_at"),
-)
-EXPIRING_BEFORE = "expiring_before"  # the list statement's bound "now + the warning window"
+CLUSTER_FIELDS = ("id", "identifier", "size", "lifetime_hours", "lifetime_extension_count",
+                  "ssh_key_id", "emr_release", "jobflow_id", "status", "status_reason",
+                  "master_address", "owner")  # fmt: skip
+CLUSTER_TIMES = ("created_at", "started_at", "ready_at", "finished_at", "expires_at")
 
 
 def cluster_to_dict(cluster: Cluster, now: dt.datetime | None = None) -> dict[str, Any]:
-    item = CLUSTER_SHAPE.from_object(cluster)
+    item = fields_of(cluster, CLUSTER_FIELDS, CLUSTER_TIMES)
     active = cluster.status in emr.ACTIVE_STATES
     item["is_active"] = active
     item["is_expiring_soon"] = (
         active and cluster.expires_at <= (now or utcnow()) + EXPIRY_WARNING_WINDOW
     )
     return item
-
-
-def cluster_json(clusters: FromClause) -> ColumnElement[Any]:
-    """A cluster as :func:`cluster_to_dict` gives it, in SQL (``:expiring_before`` bound)."""
-    c = clusters.c
-    active = one_of(c.status, emr.ACTIVE_STATES)
-    soon = c.expires_at <= bindparam(EXPIRING_BEFORE, type_=UTCDateTime())
-    return CLUSTER_SHAPE.json(
-        clusters,
-        {"is_active": json_bool(active), "is_expiring_soon": json_bool(and_(active, soon))},
-    )
 
 
 def size_limit(core: Core, caller: Caller) -> int | None:
@@ -103,27 +75,18 @@ def list_clusters(
     if status not in emr.STATUS_GROUPS:
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
     check_owner(owner)
-    everyone = owner == "all" and caller.is_maintainer
-    statement = _list_statement(everyone, status)
-    params: dict[str, Any] = {EXPIRING_BEFORE: utcnow() + EXPIRY_WARNING_WINDOW}
-    if not everyone:
-        params["owner"] = caller.username
-    return keyset_page(
-        core.store.read_rows, statement, params, limit, cursor, core.settings.page_size
-    )
-
-
-@functools.cache
-def _list_statement(everyone: bool, status: str) -> Select[Any]:
-    """The list query of one owner (``:owner``) or everyone's, in one status group."""
-    table = Cluster.__table__
-    query = select(table.c.id, as_text(cluster_json(table)).label("item"))
-    if not everyone:
-        query = query.where(table.c.owner == bindparam("owner"))
+    query = select(Cluster)
+    if not (owner == "all" and caller.is_maintainer):
+        query = query.where(Cluster.owner == caller.username)
     states = emr.STATUS_GROUPS[status]
     if states is not None:
-        query = query.where(one_of(table.c.status, states))
-    return paged(query, table.c.id)
+        query = query.where(Cluster.status.in_(states))
+    now = utcnow()
+    with core.store.reader() as session:
+        return keyset_page(
+            session, query, Cluster.id, lambda row: cluster_to_dict(row[0], now), limit, cursor,
+            core.settings.page_size,
+        )  # fmt: skip
 
 
 def visible_cluster(session: Session, caller: Caller, cluster_id: int) -> Cluster:

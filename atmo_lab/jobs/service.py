@@ -7,12 +7,11 @@ change or delete them (reference/atmo.md §9); everyone else gets 404.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,15 +20,14 @@ from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
-from ..pages import Page, check_owner, keyset_page, paged
+from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
-from ..views import as_text
 from . import local
 from .intake import SCHEDULE_FIELDS, validate_create, validate_update
 from .models import Job, JobRun
 from .notebooks import Notebook, NotebookSource, notebook_key, take_notebook
-from .records import job_json, job_to_dict, latest_run, run_json, run_to_dict
+from .records import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
 from .runs import (
     apply_run_info,
     claim_due_jobs,
@@ -111,31 +109,14 @@ def list_jobs(
 ) -> Page:
     """The caller's jobs (everyone's for a maintainer asking ``owner=all``), newest first."""
     check_owner(owner)
-    everyone = owner == "all" and caller.is_maintainer
-    params = {} if everyone else {"owner": caller.username}
-    statement = _jobs_statement(everyone, lateral=not core.store.is_sqlite)
-    page_size = core.settings.page_size
-    return keyset_page(core.store.read_rows, statement, params, limit, cursor, page_size)
-
-
-@functools.cache
-def _jobs_statement(everyone: bool, lateral: bool) -> Select[Any]:
-    """Jobs with their latest runs, of one owner (``:owner``) or everyone's."""
-    item, source = job_json(lateral)
-    jobs = Job.__table__
-    query = select(jobs.c.id, as_text(item).label("item")).select_from(source)
-    if not everyone:
-        query = query.where(jobs.c.owner == bindparam("owner"))
-    return paged(query, jobs.c.id)
-
-
-@functools.cache
-def _runs_statement() -> Select[Any]:
-    """The runs of job ``:job_id``."""
-    runs = JobRun.__table__
-    query = select(runs.c.id, as_text(run_json(runs)).label("item"))
-    query = query.where(runs.c.job_id == bindparam("job_id"))
-    return paged(query, runs.c.id)
+    query = jobs_with_latest_run(lateral=not core.store.is_sqlite)
+    if not (owner == "all" and caller.is_maintainer):
+        query = query.where(Job.owner == caller.username)
+    with core.store.reader() as session:
+        return keyset_page(
+            session, query, Job.id, lambda row: job_to_dict(row[0], row[1]), limit, cursor,
+            core.settings.page_size,
+        )  # fmt: skip
 
 
 def get_job(core: Core, caller: Caller, job_id: int) -> dict[str, Any]:
@@ -169,14 +150,11 @@ def list_runs(
     """A job's runs, newest first (missed occurrences included)."""
     with core.store.reader() as session:
         visible_job(session, caller, job_id)
+        query = select(JobRun).where(JobRun.job_id == job_id)
         return keyset_page(
-            lambda statement, params: session.execute(statement, params).all(),
-            _runs_statement(),
-            {"job_id": job_id},
-            limit,
-            cursor,
+            session, query, JobRun.id, lambda row: run_to_dict(row[0]), limit, cursor,
             core.settings.page_size,
-        )
+        )  # fmt: skip
 
 
 def get_run(core: Core, caller: Caller, run_id: int) -> dict[str, Any]:
