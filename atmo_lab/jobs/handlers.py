@@ -115,6 +115,27 @@ class JobsHandler(JobsBaseHandler):
         self.reply(job, 201)
 
 
+class SchedulePreviewHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        names = ("interval_in_hours", "schedule", "timezone", "start_date", "end_date", "count")
+        query = {name: self.query(name) for name in names}
+        self.reply(await self.run(service.preview_schedule, query, service.utcnow()))
+
+
+class NotebookFactsHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.query("notebook_path")
+        source = await self.notebook_from_path({"notebook_path": path})
+        if source is None:
+            raise ApiError(400, "Choose a notebook.", {"notebook_path": "Choose a notebook."})
+        facts = await self.run(service.notebook_facts, source)
+        self.reply({"notebook_path": path, **facts})
+
+
 class IdentifierAvailableHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
@@ -216,6 +237,8 @@ class RunHandler(JobsBaseHandler):
 handlers = [
     (route("jobs"), JobsHandler),
     (route("jobs/identifier-available"), IdentifierAvailableHandler),
+    (route("jobs/schedule-preview"), SchedulePreviewHandler),
+    (route("jobs/notebook-facts"), NotebookFactsHandler),
     (route(r"jobs/([^/]+)"), JobHandler),
     (route(r"jobs/([^/]+)/runs"), JobRunsHandler),
     (route(r"jobs/([^/]+)/run"), RunNowHandler),

@@ -24,9 +24,9 @@ from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from . import local
-from .intake import SCHEDULE_FIELDS, validate_create, validate_update
+from .intake import SCHEDULE_FIELDS, preview_schedule, validate_create, validate_update
 from .models import Job, JobRun
-from .notebooks import Notebook, NotebookSource, notebook_key, take_notebook
+from .notebooks import Notebook, NotebookSource, notebook_facts, notebook_key, take_notebook
 from .records import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
 from .runs import (
     apply_run_info,
@@ -59,11 +59,14 @@ __all__ = [
     "list_jobs",
     "list_results",
     "list_runs",
+    "notebook_facts",
     "open_notebook",
+    "preview_schedule",
     "record_missed",
     "run_now",
     "start_run",
     "update_job",
+    "utcnow",
 ]
 
 log = logging.getLogger(__name__)

@@ -47,6 +47,15 @@ export function AddKeyForm(props: {
     }
   };
 
+  /** The key's comment (often `user@host`) as the title, unless one was typed. */
+  const titleFrom = (comment: string): void => {
+    if (comment) {
+      // The state may be newer than this closure.
+      setTitle(current => (current.trim() === '' ? comment : current));
+      clear('title');
+    }
+  };
+
   const pickFile = async (files: FileList | null): Promise<void> => {
     const file = files?.[0];
     if (!file) {
@@ -56,11 +65,7 @@ export function AddKeyForm(props: {
       const parsed = readPublicKeyFile(await file.text());
       setKey(parsed.key);
       clear('key');
-      if (parsed.comment) {
-        // Keep a title typed already; the state may be newer than this closure.
-        setTitle(current => (current.trim() === '' ? parsed.comment : current));
-        clear('title');
-      }
+      titleFrom(parsed.comment);
     } catch (reason) {
       setErrors(e => ({
         ...e,
@@ -118,6 +123,11 @@ export function AddKeyForm(props: {
               setKey(e.target.value);
               clear('key');
             }}
+            onPaste={e =>
+              titleFrom(
+                readPublicKeyFile(e.clipboardData.getData('text')).comment
+              )
+            }
           />
         </Field>
         <div className="atmo-Field">

@@ -3,7 +3,13 @@
  */
 import * as React from 'react';
 
-import { IConfig, IJob, JSONObject } from './api';
+import {
+  IConfig,
+  IJob,
+  INotebookFacts,
+  ISchedulePreview,
+  JSONObject
+} from './api';
 import { ReleaseSelect } from './clusters';
 import {
   ErrorMessage,
@@ -18,19 +24,21 @@ import {
 import {
   FieldErrors,
   IParameterRow,
+  browserTimeZone,
   IScheduleValues,
   identifierProblem,
   initialScheduleValues,
   jobChanges,
   newJobBody,
-  previewRuns,
+  previewQuery,
   scheduleValuesOfJob,
   validateSchedule
 } from './forms';
 import { dateTimeText, defaultRelease, intervalLabel } from './format';
 import { AtmoModel } from './model';
 import { showModal } from './modal';
-import { valueFromInput, valueToInput, valueTypeLabel } from './params';
+import { valueFromInput, valueTypeLabel } from './params';
+import { errorMessage } from './utils';
 
 /**
  * What the form schedules or edits.
@@ -40,10 +48,10 @@ export type ScheduleTarget =
       kind: 'create';
       /** the notebook's path in the Jupyter files */
       notebookPath: string;
-      /** read from its `parameters` cell */
-      parameters: JSONObject;
-      /** parameter lines that could not be read */
-      skipped: string[];
+      /** not used: the server reads the notebook's parameters (notebook-facts) */
+      parameters?: JSONObject;
+      /** not used, as `parameters` */
+      skipped?: string[];
       /** run before the job is sent (saves the open notebook) */
       beforeSubmit?: () => Promise<void>;
     }
@@ -134,6 +142,92 @@ function useIdentifierCheck(
   return result;
 }
 
+/**
+ * The next runs of the schedule in the form, as the server computes them
+ * (a moment after the last change), or why there are none.
+ */
+function useSchedulePreview(
+  model: AtmoModel,
+  values: IScheduleValues
+): { preview: ISchedulePreview | null; problem: string } {
+  const query = JSON.stringify(previewQuery(values));
+  const [state, setState] = React.useState<{
+    preview: ISchedulePreview | null;
+    problem: string;
+  }>({ preview: null, problem: '' });
+  React.useEffect(() => {
+    let cancelled = false;
+    const timer = window.setTimeout(() => {
+      model
+        .previewSchedule(JSON.parse(query))
+        .then(preview => {
+          if (!cancelled) {
+            const problem =
+              preview.runs.length === 0 ? 'This schedule never runs.' : '';
+            setState({ preview, problem });
+          }
+        })
+        .catch(reason => {
+          if (!cancelled) {
+            const found = requestErrors(reason, PREVIEW_FIELDS);
+            const problem =
+              Object.values(found.errors)[0] ?? found.message ?? '';
+            setState({
+              preview: null,
+              problem: problem || errorMessage(reason)
+            });
+          }
+        });
+    }, 300);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
+  }, [query]);
+  return state;
+}
+
+const PREVIEW_FIELDS = [
+  'interval_in_hours',
+  'schedule',
+  'timezone',
+  'start_date',
+  'end_date'
+];
+
+/**
+ * What the server read from the notebook to be scheduled (null until then,
+ * and when editing).
+ */
+function useNotebookFacts(
+  model: AtmoModel,
+  notebookPath: string | null
+): INotebookFacts | null {
+  const [facts, setFacts] = React.useState<INotebookFacts | null>(null);
+  React.useEffect(() => {
+    if (notebookPath === null) {
+      return;
+    }
+    let cancelled = false;
+    model
+      .notebookFacts(notebookPath)
+      .then(found => {
+        if (!cancelled) {
+          setFacts(found);
+        }
+      })
+      .catch(reason => {
+        console.warn(
+          `atmo-lab: cannot read ${notebookPath}: ${errorMessage(reason)}`
+        );
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [notebookPath]);
+  return facts;
+}
+
 function ParameterRows(props: {
   rows: IParameterRow[];
   errors: FieldErrors;
@@ -156,8 +250,8 @@ function ParameterRows(props: {
       <legend id={legendId}>Parameters</legend>
       <p className="atmo-Field-hint">
         Passed to papermill; prefilled from the cell tagged{' '}
-        <code>parameters</code>. Values are Python literals (<code>3</code>,{' '}
-        <code>'text'</code>, <code>True</code>, <code>[1, 2]</code>); anything
+        <code>parameters</code>. Values are JSON (<code>3</code>,{' '}
+        <code>"text"</code>, <code>true</code>, <code>[1, 2]</code>); anything
         else is sent as text.
       </p>
       {props.rows.map((row, index) => (
@@ -205,8 +299,8 @@ function ParameterRows(props: {
       </button>
       {props.skipped.length > 0 ? (
         <p className="atmo-Field-hint">
-          Not read from the parameters cell (not a simple value):{' '}
-          {props.skipped.join(', ')}.
+          Not offered from the parameters cell (not a plain value, or set by
+          atmo_lab): {props.skipped.join(', ')}.
         </p>
       ) : null}
       {props.errors.parameters ? (
@@ -232,17 +326,29 @@ export function ScheduleForm(props: {
   const editing = target.kind === 'edit';
   const [values, setValues] = React.useState<IScheduleValues>(() =>
     target.kind === 'edit'
-      ? scheduleValuesOfJob(target.job, valueToInput)
+      ? scheduleValuesOfJob(target.job, config)
       : {
-          ...initialScheduleValues(
-            target.notebookPath,
-            config,
-            target.parameters,
-            valueToInput
-          ),
+          ...initialScheduleValues(config, null),
           emr_release: defaultRelease(model.releases)
         }
   );
+  const facts = useNotebookFacts(
+    model,
+    target.kind === 'create' ? target.notebookPath : null
+  );
+  React.useEffect(() => {
+    if (facts === null) {
+      return;
+    }
+    // What the notebook gives fills the fields not typed in yet.
+    const found = initialScheduleValues(config, facts);
+    setValues(v => ({
+      ...v,
+      identifier: v.identifier || found.identifier,
+      description: v.description || found.description,
+      parameters: v.parameters.length > 0 ? v.parameters : found.parameters
+    }));
+  }, [facts]);
   const [errors, setErrors] = React.useState<FieldErrors>({});
   const [message, setMessage] = React.useState('');
   const [busy, setBusy] = React.useState(false);
@@ -344,7 +450,10 @@ export function ScheduleForm(props: {
   };
 
   const previewNow = Date.now();
-  const preview = previewRuns(values, previewNow);
+  const { preview, problem: previewProblem } = useSchedulePreview(
+    model,
+    values
+  );
   const availabilityText: { [state: string]: string } = {
     checking: 'Checking…',
     available: 'Available.',
@@ -502,16 +611,19 @@ export function ScheduleForm(props: {
             </>
           )}
           <div className="atmo-Preview" id={ids.preview} aria-live="polite">
-            {preview.problem ? (
-              <span className="atmo-Muted">{preview.problem}</span>
-            ) : (
+            {previewProblem ? (
+              <span className="atmo-Muted">{previewProblem}</span>
+            ) : preview === null ? null : (
               <>
-                <span>Next runs ({preview.zone}):</span>
+                <span>Next runs ({previewZone(values, preview)}):</span>
                 <ol>
                   {preview.runs.map(run => (
-                    <li key={run.getTime()}>
-                      {dateTimeText(run, preview.zone)}
-                      {run.getTime() <= previewNow + 60000 ? ' (now)' : ''}
+                    <li key={run}>
+                      {dateTimeText(
+                        new Date(run),
+                        previewZone(values, preview)
+                      )}
+                      {Date.parse(run) <= previewNow + 60000 ? ' (now)' : ''}
                     </li>
                   ))}
                 </ol>
@@ -659,7 +771,7 @@ export function ScheduleForm(props: {
         <ParameterRows
           rows={values.parameters}
           errors={errors}
-          skipped={target.kind === 'create' ? target.skipped : []}
+          skipped={facts?.skipped ?? []}
           onChange={rows => set('parameters', rows)}
         />
         <ErrorMessage message={message} />
@@ -672,6 +784,17 @@ export function ScheduleForm(props: {
       />
     </form>
   );
+}
+
+/**
+ * The zone the preview's times are shown in: the cron schedule's, or the
+ * browser's for an interval.
+ */
+function previewZone(
+  values: IScheduleValues,
+  preview: ISchedulePreview
+): string {
+  return values.kind === 'cron' ? preview.timezone : browserTimeZone();
 }
 
 /**
