@@ -2,6 +2,7 @@
  * The Keys section of the sidebar and the add-key form.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ISSHKey } from './api';
@@ -149,9 +150,9 @@ export function AddKeyForm(props: {
           errors={errors}
           hint="A name for the key, e.g. the computer it is on."
         >
-          <input
+          <InputGroup
             {...controlProps(titleId, 'title', errors, true)}
-            className="jp-mod-styled atmo-Input"
+            className="atmo-Input"
             type="text"
             maxLength={100}
             value={title}

@@ -1,6 +1,7 @@
 /**
  * The "Schedule this notebook" form, also used to edit a job.
  */
+import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
@@ -256,8 +257,8 @@ function ParameterRows(props: {
       </p>
       {props.rows.map((row, index) => (
         <div className="atmo-ParamRow" key={index}>
-          <input
-            className="jp-mod-styled atmo-Input"
+          <InputGroup
+            className="atmo-Input"
             type="text"
             aria-label={`Name of parameter ${index + 1}`}
             placeholder="name"
@@ -266,8 +267,8 @@ function ParameterRows(props: {
             onChange={e => update(index, { name: e.target.value })}
           />
           <span aria-hidden="true">=</span>
-          <input
-            className="jp-mod-styled atmo-Input"
+          <InputGroup
+            className="atmo-Input"
             type="text"
             aria-label={`Value of parameter ${row.name || index + 1}`}
             placeholder="value"
@@ -496,9 +497,9 @@ export function ScheduleForm(props: {
               </span>
             }
           >
-            <input
+            <InputGroup
               {...controlProps(ids.identifier, 'identifier', shownErrors, true)}
-              className="jp-mod-styled atmo-Input"
+              className="atmo-Input"
               type="text"
               autoComplete="off"
               spellCheck={false}
@@ -556,18 +557,16 @@ export function ScheduleForm(props: {
               label="Runs"
               errors={errors}
             >
-              <select
+              <HTMLSelect
                 {...controlProps(ids.interval, 'interval_in_hours', errors)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 value={values.interval_in_hours}
                 onChange={e => set('interval_in_hours', e.target.value)}
-              >
-                {config.job_intervals.map(h => (
-                  <option key={h} value={String(h)}>
-                    {intervalLabel(h)}
-                  </option>
-                ))}
-              </select>
+                options={config.job_intervals.map(h => ({
+                  value: String(h),
+                  label: intervalLabel(h)
+                }))}
+              />
             </Field>
           ) : (
             <>
@@ -578,9 +577,9 @@ export function ScheduleForm(props: {
                 errors={errors}
                 hint="minute hour day-of-month month day-of-week, e.g. 0 6 * * 1 = Mondays at 06:00"
               >
-                <input
+                <InputGroup
                   {...controlProps(ids.cron, 'schedule', errors, true)}
-                  className="jp-mod-styled atmo-Input atmo-Mono"
+                  className="atmo-Input atmo-Mono"
                   type="text"
                   spellCheck={false}
                   value={values.schedule}
@@ -593,9 +592,9 @@ export function ScheduleForm(props: {
                 label="Time zone"
                 errors={errors}
               >
-                <input
+                <InputGroup
                   {...controlProps(ids.timezone, 'timezone', errors)}
-                  className="jp-mod-styled atmo-Input"
+                  className="atmo-Input"
                   type="text"
                   list={ids.zones}
                   spellCheck={false}
@@ -638,9 +637,9 @@ export function ScheduleForm(props: {
               errors={errors}
               hint={editing ? undefined : 'Empty: now.'}
             >
-              <input
+              <InputGroup
                 {...controlProps(ids.start, 'start_date', errors, !editing)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 type="datetime-local"
                 value={values.start_date}
                 onChange={e => set('start_date', e.target.value)}
@@ -653,9 +652,9 @@ export function ScheduleForm(props: {
               errors={errors}
               hint="Empty: never."
             >
-              <input
+              <InputGroup
                 {...controlProps(ids.end, 'end_date', errors, true)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 type="datetime-local"
                 value={values.end_date}
                 onChange={e => set('end_date', e.target.value)}
@@ -672,17 +671,18 @@ export function ScheduleForm(props: {
               label="Runs on"
               errors={errors}
             >
-              <select
+              <HTMLSelect
                 {...controlProps(ids.executor, 'executor', errors)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 value={values.executor}
                 onChange={e =>
                   set('executor', e.target.value as IScheduleValues['executor'])
                 }
-              >
-                <option value="emr">a new EMR cluster per run</option>
-                <option value="local">this machine (papermill)</option>
-              </select>
+                options={[
+                  { value: 'emr', label: 'a new EMR cluster per run' },
+                  { value: 'local', label: 'this machine (papermill)' }
+                ]}
+              />
             </Field>
             <Field
               id={ids.timeout}
@@ -691,14 +691,14 @@ export function ScheduleForm(props: {
               errors={errors}
               hint="1–24; a run is stopped after it."
             >
-              <input
+              <InputGroup
                 {...controlProps(
                   ids.timeout,
                   'job_timeout_hours',
                   errors,
                   true
                 )}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 type="number"
                 min={1}
                 max={24}
@@ -720,9 +720,9 @@ export function ScheduleForm(props: {
                     : `Nodes, at most ${config.max_cluster_size}.`
                 }
               >
-                <input
+                <InputGroup
                   {...controlProps(ids.size, 'size', errors, true)}
-                  className="jp-mod-styled atmo-Input"
+                  className="atmo-Input"
                   type="number"
                   min={1}
                   max={config.max_cluster_size ?? undefined}
