@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, select, true
@@ -60,8 +61,10 @@ def _newest_run(
     )
 
 
+@functools.cache
 def jobs_with_latest_run(lateral: bool) -> Select[Job, JobRun]:
-    """Jobs, each with its latest run (None when it has none).
+    """Jobs, each with its latest run (None when it has none); built once (a select is
+    immutable), as building its aliases takes longer than reading a page.
 
     `lateral` (PostgreSQL): the latest run is a LATERAL subquery, which the planner looks up
     per job of the page; joined on a correlated subquery it may hash every run of the table

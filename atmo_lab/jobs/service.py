@@ -24,9 +24,10 @@ from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from . import local
+from .inspection import notebook_facts
 from .intake import SCHEDULE_FIELDS, preview_schedule, validate_create, validate_update
 from .models import Job, JobRun
-from .notebooks import Notebook, NotebookSource, notebook_facts, notebook_key, take_notebook
+from .notebooks import Notebook, NotebookSource, notebook_key, take_notebook
 from .records import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
 from .runs import (
     apply_run_info,
