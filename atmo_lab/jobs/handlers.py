@@ -121,7 +121,7 @@ class SchedulePreviewHandler(JobsBaseHandler):
     async def get(self) -> None:
         names = ("interval_in_hours", "schedule", "timezone", "start_date", "end_date", "count")
         query = {name: self.query(name) for name in names}
-        self.reply(await self.run(service.preview_schedule, query, service.utcnow()))
+        self.reply(await self.run(service.preview_schedule, query))
 
 
 class NotebookFactsHandler(JobsBaseHandler):

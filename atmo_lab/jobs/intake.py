@@ -217,10 +217,13 @@ def _check_dates(found: Collector, start: dt.datetime | None, end: dt.datetime |
         found.errors["end_date"] = "The end date must be after the start date."
 
 
-def preview_schedule(query: Mapping[str, str | None], now: dt.datetime) -> dict[str, Any]:
+def preview_schedule(
+    query: Mapping[str, str | None], now: dt.datetime | None = None
+) -> dict[str, Any]:
     """The next runs of the schedule a form describes (query parameters as sent): the
     ``interval_in_hours`` or cron ``schedule`` in ``timezone``, from ``start_date`` (now when
     empty) until ``end_date``; ``count`` runs (3 by default). 400 naming each bad field."""
+    now = now or dt.datetime.now(dt.timezone.utc)
     found = Collector()
     cron = query.get("schedule") or None
     interval: int | None = None

@@ -67,7 +67,6 @@ __all__ = [
     "run_now",
     "start_run",
     "update_job",
-    "utcnow",
 ]
 
 log = logging.getLogger(__name__)
