@@ -497,7 +497,8 @@ def _paths() -> dict[str, Any]:
             "A notebook's suggested identifier, parameters and first heading",
             ("200", _ref("NotebookFacts")), ("400", "413"),
             params=[{"name": "notebook_path", "in": "query", "required": True,
-                     "schema": {"type": "string"}}])},
+                     "schema": {"type": "string", "pattern": "[^/ ]"},
+                     "description": "a notebook in the Jupyter server's files"}])},
         "/jobs/{id}": {
             "parameters": [ID],
             "get": _op("A job", ("200", _ref("Job")), ("404",)),

@@ -45,6 +45,13 @@ async def test_an_interval_previews_its_grid_from_the_start(api):
     assert second - first <= dt.timedelta(hours=168)
 
 
+async def test_no_schedule_previews_the_default_interval(api):
+    r = await preview(api, start_date="2031-01-01T00:00:00Z", count="2")
+    assert r.code == 200, r.body
+    step = instant(r.json["runs"][1]) - instant(r.json["runs"][0])
+    assert step == dt.timedelta(hours=rules.DEFAULT_INTERVAL)
+
+
 async def test_a_cron_schedule_previews_on_its_time_zone_wall_clock(api):
     r = await preview(api, schedule="0 9 * * *", timezone="America/New_York",
                       start_date="2031-03-07T12:00:00Z", end_date="2031-03-09T00:00:00Z")  # fmt: skip
@@ -61,7 +68,6 @@ async def test_a_cron_schedule_previews_on_its_time_zone_wall_clock(api):
         ({"schedule": "every day"}, "schedule"),
         ({"schedule": "0 9 * * *", "timezone": "Mars/Olympus"}, "timezone"),
         ({"interval_in_hours": "5"}, "interval_in_hours"),
-        ({}, "interval_in_hours"),
         ({"interval_in_hours": "24", "start_date": "tomorrow"}, "start_date"),
         ({"interval_in_hours": "24", "end_date": "2000-01-01T00:00:00Z"}, "end_date"),
         ({"interval_in_hours": "24", "count": "11"}, "count"),

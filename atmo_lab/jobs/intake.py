@@ -221,17 +221,21 @@ def preview_schedule(
     query: Mapping[str, str | None], now: dt.datetime | None = None
 ) -> dict[str, Any]:
     """The next runs of the schedule a form describes (query parameters as sent): the
-    ``interval_in_hours`` or cron ``schedule`` in ``timezone``, from ``start_date`` (now when
-    empty) until ``end_date``; ``count`` runs (3 by default). 400 naming each bad field."""
+    ``interval_in_hours`` (the default one when empty) or cron ``schedule`` in ``timezone``,
+    from ``start_date`` (now when empty) until ``end_date``; ``count`` runs (3 by default).
+    400 naming each bad field."""
     now = now or dt.datetime.now(dt.timezone.utc)
     found = Collector()
     cron = query.get("schedule") or None
     interval: int | None = None
     timezone = found.check(check_timezone, query.get("timezone") or None)
+    sent_interval = query.get("interval_in_hours") or None
     if cron is not None:
         cron = found.check(check_cron, cron)
+    elif sent_interval is None:  # as for a new job that names none
+        interval = rules.DEFAULT_INTERVAL
     else:
-        interval = found.check(check_interval, _whole(query.get("interval_in_hours")))
+        interval = found.check(check_interval, _whole(sent_interval))
     start = query.get("start_date") or None
     start_date = now if start is None else found.check(check_datetime, start, "start_date")
     end = query.get("end_date") or None
