@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -44,7 +43,6 @@ class AwsClients:
             if service not in self._clients:
                 session: Any = self._session  # boto3-stubs only types literal service names
                 client = session.client(service, config=self._config)
-                client.meta.events.register(f"before-send.{service}", _mark_sending)
                 self._clients[service] = client
             return self._clients[service]
 
@@ -59,53 +57,6 @@ class AwsClients:
     @property
     def ses(self) -> Any:
         return self.client("ses")
-
-
-class WatchedBody(io.RawIOBase):
-    """A request body that sets `sent` once it has been read to its end while being sent.
-
-    botocore reads a file body for its checksums first (and seeks back), then sends it; only
-    the read that follows ``before-send`` (:func:`_mark_sending`) counts. Waiting on `sent` lets
-    other work run while AWS processes the request instead of slowing down its sending.
-    """
-
-    def __init__(self, body: IO[bytes] | io.RawIOBase, sent: threading.Event) -> None:
-        super().__init__()
-        self._body = body
-        self._sent = sent
-        self._sending = False
-
-    def mark_sending(self) -> None:
-        self._sending = True
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._body.tell()
-
-    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
-        return self._body.seek(pos, whence)
-
-    def read(self, size: int = -1) -> bytes:
-        piece = self._body.read(size) or b""
-        if not piece and self._sending:
-            self._sent.set()
-        return piece
-
-    def readinto(self, buffer: Any) -> int:
-        piece = self.read(len(buffer))
-        buffer[: len(piece)] = piece
-        return len(piece)
-
-
-def _mark_sending(request: Any, **kwargs: Any) -> None:
-    mark = getattr(request.body, "mark_sending", None)
-    if mark is not None:
-        mark()
 
 
 def error_code(exc: Exception) -> str:

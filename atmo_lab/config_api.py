@@ -11,7 +11,7 @@ from tornado import web
 
 from .caller import Caller
 from .handlers import AtmoHandler, route
-from .jobs.rules import JOB_INTERVALS
+from .jobs.rules import DEFAULT_INTERVAL, JOB_INTERVALS
 from .openapi import openapi_document
 
 if TYPE_CHECKING:
@@ -31,6 +31,7 @@ def public_config(core: Core, caller: Caller) -> dict[str, Any]:
         "default_cluster_lifetime": settings.default_cluster_lifetime,
         "job_executor": settings.job_executor,
         "job_intervals": list(JOB_INTERVALS),
+        "default_interval_in_hours": DEFAULT_INTERVAL,
         **aws_endpoint_info(),
     }
 

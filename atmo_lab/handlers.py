@@ -100,11 +100,11 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         return parse_json(self.request.body)
 
     def reply(self, data: Any, status: int = 200) -> None:
-        # (no circular-reference check: replies are plain data built here; it costs 45 %)
+        # (no circular-reference check: replies are plain data built here, never cyclic)
         self._send_json(json.dumps(data, separators=(",", ":"), check_circular=False), status)
 
     def reply_page(self, name: str, page: Page) -> None:
-        self._send_json(page.to_json(name))  # the items as the store wrote them: nothing parsed
+        self._send_json(page.to_json(name))
 
     def _send_json(self, text: str, status: int = 200) -> None:
         self.set_status(status)

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__
+from .jobs import rules
 from .settings import AtmoLabConfig, Settings
+from .validation import IDENTIFIER_RE
 
 API_BASE = "/atmo-lab/api"
-STATES = [
-    "STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING", "TERMINATED",
-    "TERMINATED_WITH_ERRORS",
-]  # fmt: skip
-RUN_STATES = [*STATES, "MISSED"]
-IDENTIFIER = {"type": "string", "pattern": "^[a-z0-9-]{1,100}$"}
+IDENTIFIER = {"type": "string", "pattern": IDENTIFIER_RE.pattern}
 # Without settings: the defaults of c.AtmoLabApp.max_cluster_size and max_cluster_lifetime.
 DEFAULT_LIMITS: tuple[int, ...] = tuple(
     AtmoLabConfig.class_traits()[name].default_value
@@ -71,9 +68,16 @@ BOOLEAN = {"type": "boolean"}
 
 def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
     """Component schemas; `max_size` and `max_lifetime` are the installation's limits."""
+    # (imported here: they bring SQLAlchemy and boto3, which the server's start-up avoids)
+    from .clusters.service import MIN_LIFETIME_HOURS
+    from .keys.rules import MAX_KEY_LENGTH, MAX_TITLE_LENGTH
+    from .notifications.service import KINDS
+
     size = {"type": "integer", "minimum": 1, "maximum": max_size,
             "description": "nodes; maintainers may exceed the maximum (max_cluster_size)"}  # fmt: skip
-    hours = {"type": "integer", "minimum": 2, "maximum": max_lifetime}
+    hours = {"type": "integer", "minimum": MIN_LIFETIME_HOURS, "maximum": max_lifetime}
+    executors = list(rules.EXECUTORS)
+    visibilities = list(rules.RESULT_VISIBILITIES)
     return {
         "Error": _object(
             ["message", "errors"],
@@ -87,8 +91,9 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "max_cluster_size": _nullable(INTEGER),
                 "max_cluster_lifetime": INTEGER,
                 "default_cluster_lifetime": INTEGER,
-                "job_executor": _string(enum=["emr", "local"]),
+                "job_executor": _string(enum=executors),
                 "job_intervals": {"type": "array", "items": INTEGER},
+                "default_interval_in_hours": INTEGER,
                 "aws_endpoint": _nullable(_string()),
                 "is_local_emulator": BOOLEAN,
             }
@@ -115,10 +120,10 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
         "KeyInput": _object(
             ["title", "key"],
             {
-                "title": _string(minLength=1, maxLength=100, pattern=r"\S"),
+                "title": _string(minLength=1, maxLength=MAX_TITLE_LENGTH, pattern=r"\S"),
                 "key": _string(
                     minLength=1,
-                    maxLength=100_000,
+                    maxLength=MAX_KEY_LENGTH,
                     description="an OpenSSH public key line (ssh-rsa, ssh-dss, ecdsa-sha2-nistp"
                     "256/384/521, ssh-ed25519); private keys are refused",
                 ),
@@ -255,7 +260,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "description": _string(),
                 "notebook_name": _string(),
                 "notebook_s3_key": _string(),
-                "result_visibility": _string(enum=["private", "public"]),
+                "result_visibility": _string(enum=visibilities),
                 "size": INTEGER,
                 "interval_in_hours": _nullable(INTEGER),
                 "schedule": _nullable(_string()),
@@ -267,7 +272,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "is_enabled": BOOLEAN,
                 "emr_release": _string(),
                 "parameters": {"type": "object"},
-                "executor": _string(enum=["emr", "local"]),
+                "executor": _string(enum=executors),
                 "next_run_at": _time(True),
                 "latest_run": _nullable(_ref("Run")),
                 "owner": _string(),
@@ -279,24 +284,32 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "identifier": IDENTIFIER,
-                "description": _string(minLength=1, maxLength=10_000, pattern=r"\S"),
+                "description": _string(
+                    minLength=1, maxLength=rules.MAX_DESCRIPTION_CHARS, pattern=r"\S"
+                ),
                 "notebook_path": _nullable(
                     _string(description="a notebook in the Jupyter server's files")
                 ),
                 "notebook": _nullable({"type": "object", "description": "an nbformat 4 notebook"}),
                 "notebook_name": _nullable(_string(pattern=r"\.ipynb$")),
-                "result_visibility": _nullable(_string(enum=["private", "public", None])),
+                "result_visibility": _nullable(_string(enum=[*visibilities, None])),
                 "size": size,
-                "interval_in_hours": _nullable({"type": "integer", "enum": [24, 168, 720, None]}),
+                "interval_in_hours": _nullable(
+                    {"type": "integer", "enum": [*rules.JOB_INTERVALS, None]}
+                ),
                 "schedule": _nullable(_string(description="a five-field cron expression")),
                 "timezone": _nullable(_string(description="an IANA time zone (default UTC)")),
-                "job_timeout_hours": {"type": "integer", "minimum": 1, "maximum": 24},
+                "job_timeout_hours": {
+                    "type": "integer",
+                    "minimum": rules.MIN_TIMEOUT_HOURS,
+                    "maximum": rules.MAX_TIMEOUT_HOURS,
+                },
                 "start_date": _nullable(_time()),
                 "end_date": _nullable(_time()),
                 "is_enabled": BOOLEAN,
                 "emr_release": _nullable(_string()),
                 "parameters": _nullable({"type": "object"}),
-                "executor": _nullable(_string(enum=["emr", "local", None])),
+                "executor": _nullable(_string(enum=[*executors, None])),
             },
             "example": {
                 "identifier": "daily-report",
@@ -317,21 +330,25 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "logs": {"type": "array", "items": _ref("Result")},
             }
         ),
+        "SchedulePreview": _all_required(
+            {"timezone": _string(), "runs": {"type": "array", "items": _time()}}
+        ),
+        "NotebookFacts": _all_required(
+            {
+                "notebook_path": _string(),
+                "identifier": IDENTIFIER,
+                "title": _nullable(_string()),
+                "parameters": {"type": "object"},
+                "skipped": {"type": "array", "items": _string()},
+            }
+        ),
         "IdentifierAvailability": _all_required(
             {"identifier": _string(), "valid": BOOLEAN, "available": BOOLEAN}
         ),
         "Notification": _all_required(
             {
                 "id": INTEGER,
-                "kind": _string(
-                    enum=[
-                        "cluster_expiring",
-                        "cluster_expired",
-                        "run_failed",
-                        "run_timed_out",
-                        "job_expired",
-                    ]
-                ),
+                "kind": _string(enum=list(KINDS)),
                 "subject": _string(),
                 "body": _string(),
                 "created_at": _time(),
@@ -364,14 +381,19 @@ COMMON_ERRORS = {
     "503": _error("the store could not be opened (the server log says why)"),
 }
 ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-# Optional query parameters: an empty value (``?limit=``) is the same as leaving it out.
-PAGE = [
-    {"name": "limit", "in": "query", "allowEmptyValue": True,
-     "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-    {"name": "cursor", "in": "query", "allowEmptyValue": True,
-     "schema": {"type": "string", "pattern": "^[0-9]{1,19}$"},
-     "description": "next_cursor of the previous page"},
-]  # fmt: skip
+
+
+def _page() -> list[dict[str, Any]]:
+    """Optional query parameters: an empty value (``?limit=``) is the same as leaving it out."""
+    from .pages import MAX_PAGE_SIZE
+
+    return [
+        {"name": "limit", "in": "query", "allowEmptyValue": True,
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE}},
+        {"name": "cursor", "in": "query", "allowEmptyValue": True,
+         "schema": {"type": "string", "pattern": "^[0-9]{1,19}$"},
+         "description": "next_cursor of the previous page"},
+    ]  # fmt: skip
 
 
 def _op(
@@ -421,8 +443,21 @@ JOB_OPS = ("get_jobs_by_id", "patch_jobs_by_id", "get_jobs_by_id_runs", "post_jo
 
 
 def _paths() -> dict[str, Any]:
+    from .emr import STATUS_GROUPS
+    from .jobs.intake import MAX_PREVIEW_RUNS
+
+    page = _page()
     status = {"name": "status", "in": "query",
-              "schema": {"type": "string", "enum": ["active", "terminated", "failed", "all"]}}  # fmt: skip
+              "schema": {"type": "string", "enum": list(STATUS_GROUPS)}}  # fmt: skip
+    query = {"in": "query", "allowEmptyValue": True, "schema": {"type": "string"}}
+    preview = [{**query, "name": name} for name in ("schedule", "timezone", "start_date",
+                                                     "end_date")]  # fmt: skip
+    preview += [
+        {**query, "name": "interval_in_hours",
+         "schema": {"type": "integer", "enum": list(rules.JOB_INTERVALS)}},
+        {**query, "name": "count",
+         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PREVIEW_RUNS}},
+    ]  # fmt: skip
     owner = {"name": "owner", "in": "query", "allowEmptyValue": True,
              "schema": {"type": "string", "enum": ["all"]},
              "description": "all: everyone's (maintainers); left out: the caller's"}  # fmt: skip
@@ -450,7 +485,7 @@ def _paths() -> dict[str, Any]:
             "The public key as text", ("200", text), ("404",), content_type="text/plain")},
         "/clusters": {
             "get": _op("Clusters, newest first", ("200", _list_of("clusters", "Cluster")), ("400",),
-                       params=[status, owner, *PAGE]),
+                       params=[status, owner, *page]),
             "post": _op("Launch a cluster", ("201", _ref("Cluster")), ("400", "409", "502"),
                         "ClusterInput", links=CLUSTER_OPS),
         },
@@ -467,13 +502,22 @@ def _paths() -> dict[str, Any]:
             "Size")},
         "/jobs": {
             "get": _op("Scheduled jobs", ("200", _list_of("jobs", "Job")), ("400",),
-                       params=[owner, *PAGE]),
+                       params=[owner, *page]),
             "post": _op("Schedule a notebook", ("201", _ref("Job")),
                         ("400", "409", "413", "502"), "JobInput", links=JOB_OPS),
         },
         "/jobs/identifier-available": {"get": _op(
             "Is a job identifier valid and free?", ("200", _ref("IdentifierAvailability")),
             params=[identifier])},
+        "/jobs/schedule-preview": {"get": _op(
+            "The next runs of a schedule (interval_in_hours, or cron schedule in timezone)",
+            ("200", _ref("SchedulePreview")), ("400",), params=preview)},
+        "/jobs/notebook-facts": {"get": _op(
+            "A notebook's suggested identifier, parameters and first heading",
+            ("200", _ref("NotebookFacts")), ("400", "413"),
+            params=[{"name": "notebook_path", "in": "query", "required": True,
+                     "schema": {"type": "string", "pattern": "[^/ ]"},
+                     "description": "a notebook in the Jupyter server's files"}])},
         "/jobs/{id}": {
             "parameters": [ID],
             "get": _op("A job", ("200", _ref("Job")), ("404",)),
@@ -484,7 +528,7 @@ def _paths() -> dict[str, Any]:
         },
         "/jobs/{id}/runs": {"parameters": [ID], "get": _op(
             "Run history, newest first", ("200", _list_of("runs", "Run")), ("400", "404"),
-            params=PAGE)},
+            params=page)},
         "/jobs/{id}/run": {"parameters": [ID], "post": _op(
             "Run now", ("202", _ref("Run")), ("404", "409", "502"), links=("get_runs_by_id",))},
         "/jobs/{id}/notebook": {"parameters": [ID], "get": _op(
@@ -498,7 +542,7 @@ def _paths() -> dict[str, Any]:
             ("200", {"type": "object"}), ("404", "502"), content_type="application/x-ipynb+json")},
         "/notifications": {"get": _op(
             "Notifications, newest first", ("200", _list_of("notifications", "Notification")),
-            ("400",), params=[unread, *PAGE])},
+            ("400",), params=[unread, *page])},
         "/notifications/{id}/read": {"parameters": [ID], "post": _op(
             "Mark as read", ("200", _ref("Notification")), ("404",))},
     }  # fmt: skip

@@ -98,6 +98,13 @@ def iso(value: dt.datetime | None) -> str | None:
     return value.isoformat()
 
 
+def fields_of(obj: Any, plain: tuple[str, ...], times: tuple[str, ...]) -> dict[str, Any]:
+    """An API object's fields from a row: `plain` ones as stored, `times` in ISO 8601."""
+    fields = {name: getattr(obj, name) for name in plain}
+    fields.update((name, iso(getattr(obj, name))) for name in times)
+    return fields
+
+
 class Collector:
     """Gathers field errors so that one response names every bad field."""
 

@@ -53,7 +53,8 @@ async def test_config(api, moto_endpoint):
     assert r.json == {
         "user": "alice", "is_maintainer": False, "region": "us-west-2", "max_cluster_size": 30,
         "max_cluster_lifetime": 24, "default_cluster_lifetime": 8, "job_executor": "local",
-        "job_intervals": [24, 168, 720], "aws_endpoint": moto_endpoint, "is_local_emulator": True,
+        "job_intervals": [24, 168, 720], "default_interval_in_hours": 168,
+        "aws_endpoint": moto_endpoint, "is_local_emulator": True,
     }  # fmt: skip
 
 

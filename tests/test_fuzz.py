@@ -69,6 +69,9 @@ EXCLUDED_PER_OPERATION = {
     "POST /jobs": "the notebook must be valid nbformat 4, end_date after start_date, the cron "
     "expression and time zone must parse, the identifier must be free",
     "PATCH /jobs/{id}": "as POST /jobs, and start_date may only move into the future",
+    "GET /jobs/schedule-preview": "the cron expression and time zone must parse, end_date after "
+    "start_date",
+    "GET /jobs/notebook-facts": "notebook_path must name a notebook in the server's files",
 }
 
 

@@ -231,12 +231,9 @@ async def test_identifier_taken_is_409_and_availability(api, aws):
     assert r.code == 200 and r.json == {"identifier": "", "valid": False, "available": False}
 
 
-@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
-async def test_taken_identifier_keeps_the_other_jobs_notebook(api, aws, core, monkeypatch, large):
-    """A small notebook is sent before the insert finds the identifier taken (its object is
-    removed again); a large one is never sent."""
+async def test_taken_identifier_keeps_the_other_jobs_notebook(api, aws, core):
+    """A taken identifier is found before anything is sent."""
     await create(api)
-    monkeypatch.setattr(service, "LARGE_NOTEBOOK_BYTES", 1 if large else 1 << 30)
     puts: list[str] = []
     core.aws.s3.meta.events.register(
         "before-send.s3.PutObject", lambda request, **_: puts.append(request.url)
@@ -244,7 +241,7 @@ async def test_taken_identifier_keeps_the_other_jobs_notebook(api, aws, core, mo
     r = await api("POST", "jobs", job_body(notebook_name="other.ipynb"))
     assert r.code == 409 and "identifier" in r.json["errors"]
     assert keys(aws, CODE) == ["jobs/daily-report/report.ipynb"]
-    assert len(puts) == (0 if large else 1)
+    assert puts == []
     bad = job_body(notebook_name="other.ipynb", notebook={"cells": []})
     r = await api("POST", "jobs", bad)  # a 400 comes before the 409
     assert r.code == 400 and "notebook" in r.json["errors"], r.body
@@ -602,3 +599,13 @@ def test_notebook_names_and_download_file_names() -> None:
         == "attachment; filename=\"a.ipynb\"; filename*=UTF-8''a.ipynb"
     )
     assert 'filename="_x_.ipynb"' in content_disposition('"x".ipynb')
+
+
+async def test_an_insert_that_fails_removes_the_upload(api, aws, core, monkeypatch):
+    """The identifier taken between the check and the insert (a concurrent create): 409, and
+    the notebook just uploaded is deleted again."""
+    await create(api)
+    monkeypatch.setattr(service, "_identifier_taken", lambda *_: False)
+    r = await api("POST", "jobs", job_body(notebook_name="other.ipynb"))
+    assert r.code == 409 and "identifier" in r.json["errors"], r.body
+    assert keys(aws, CODE) == ["jobs/daily-report/report.ipynb"] and counts(core) == (1, 0)

@@ -91,6 +91,13 @@ async def test_private_keys_are_named_plainly(api, make):
     assert "private key" in r.json["errors"]["key"]
 
 
+async def test_a_putty_private_key_is_named_plainly(api):
+    """(The add-key form leaves this to the server: labextension's forms.spec.ts.)"""
+    putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me@laptop\n"
+    r = await api("POST", "keys", {"title": "oops", "key": putty})
+    _assert_rejected(r, "key", rules.PRIVATE)
+
+
 async def test_trailing_garbage_after_the_key_line(api):
     line = public_key()
     r = await api("POST", "keys", {"title": "t", "key": line + "\nssh-rsa AAAA"})

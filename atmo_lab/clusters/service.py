@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, bindparam, case, literal_column, null, select
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement, FromClause
 
 from .. import emr
 from ..aws import call
@@ -20,13 +18,12 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..keys.models import SSHKey
-from ..pages import Page, check_owner, keyset_page, paged
+from ..pages import Page, check_owner, keyset_page
 from ..spark import endpoint as spark_endpoint
 from ..spark import local as spark_local
 from ..spark.releases import has_token_auth, spark_version
-from ..store import UTCDateTime, utcnow
-from ..validation import Collector, check_identifier, check_int, require_object
-from ..views import Shape, as_text, json_bool, one_of
+from ..store import utcnow
+from ..validation import Collector, check_identifier, check_int, fields_of, require_object
 from .models import Cluster
 from .names import deduplicate, random_name
 from .releases import resolve_release
@@ -41,32 +38,16 @@ MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
 
 
-CLUSTER_SHAPE = Shape(
-    plain=(
-        "id",
-        "identifier",
-        "size",
-        "lifetime_hours",
-        "lifetime_extension_count",
-        "ssh_key_id",
-        "emr_release",
-        "jobflow_id",
-        "status",
-        "status_reason",
-        "master_address",
-        "owner",
-        "spark_connect_url",
-        "spark_version",
-    ),
-    times=("created_at", "started_at", "ready_at", "finished_at", "expires_at"),
-)
-EXPIRING_BEFORE = "expiring_before"  # the list statement's bound "now + the warning window"
+CLUSTER_FIELDS = ("id", "identifier", "size", "lifetime_hours", "lifetime_extension_count",
+                  "ssh_key_id", "emr_release", "jobflow_id", "status", "status_reason",
+                  "master_address", "owner", "spark_connect_url", "spark_version")  # fmt: skip
+CLUSTER_TIMES = ("created_at", "started_at", "ready_at", "finished_at", "expires_at")
 
 
 def cluster_to_dict(
     cluster: Cluster, now: dt.datetime | None = None, connect_port: int | None = None
 ) -> dict[str, Any]:
-    item = CLUSTER_SHAPE.from_object(cluster)
+    item = fields_of(cluster, CLUSTER_FIELDS, CLUSTER_TIMES)
     active = cluster.status in emr.ACTIVE_STATES
     item["is_active"] = active
     item["is_expiring_soon"] = (
@@ -77,31 +58,6 @@ def cluster_to_dict(
     ready = cluster.status in emr.READY_STATES
     item["ssh_tunnel"] = tunnel if cluster.master_address and ready else None
     return item
-
-
-def _tunnel_json(c: Any, connect_port: int) -> ColumnElement[Any]:
-    """``ssh_tunnel`` in SQL: the command of :func:`spark_endpoint.ssh_tunnel`."""
-    prefix = spark_endpoint.ssh_tunnel("", connect_port).replace("'", "''")
-    shown = and_(c.master_address != literal_column("''"), one_of(c.status, emr.READY_STATES))
-    command = literal_column(f"'{prefix}'", type_=Text()).concat(c.master_address)
-    return case((shown, command), else_=null())
-
-
-def cluster_json(
-    clusters: FromClause, connect_port: int = spark_endpoint.SPARK_CONNECT_PORT
-) -> ColumnElement[Any]:
-    """A cluster as :func:`cluster_to_dict` gives it, in SQL (``:expiring_before`` bound)."""
-    c = clusters.c
-    active = one_of(c.status, emr.ACTIVE_STATES)
-    soon = c.expires_at <= bindparam(EXPIRING_BEFORE, type_=UTCDateTime())
-    return CLUSTER_SHAPE.json(
-        clusters,
-        {
-            "is_active": json_bool(active),
-            "is_expiring_soon": json_bool(and_(active, soon)),
-            "ssh_tunnel": _tunnel_json(c, connect_port),
-        },
-    )
 
 
 def size_limit(core: Core, caller: Caller) -> int | None:
@@ -131,27 +87,18 @@ def list_clusters(
     if status not in emr.STATUS_GROUPS:
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
     check_owner(owner)
-    everyone = owner == "all" and caller.is_maintainer
-    statement = _list_statement(everyone, status, core.settings.spark_connect_port)
-    params: dict[str, Any] = {EXPIRING_BEFORE: utcnow() + EXPIRY_WARNING_WINDOW}
-    if not everyone:
-        params["owner"] = caller.username
-    return keyset_page(
-        core.store.read_rows, statement, params, limit, cursor, core.settings.page_size
-    )
-
-
-@functools.cache
-def _list_statement(everyone: bool, status: str, connect_port: int) -> Select[Any]:
-    """The list query of one owner (``:owner``) or everyone's, in one status group."""
-    table = Cluster.__table__
-    query = select(table.c.id, as_text(cluster_json(table, connect_port)).label("item"))
-    if not everyone:
-        query = query.where(table.c.owner == bindparam("owner"))
+    query = select(Cluster)
+    if not (owner == "all" and caller.is_maintainer):
+        query = query.where(Cluster.owner == caller.username)
     states = emr.STATUS_GROUPS[status]
     if states is not None:
-        query = query.where(one_of(table.c.status, states))
-    return paged(query, table.c.id)
+        query = query.where(Cluster.status.in_(states))
+    now, port = utcnow(), core.settings.spark_connect_port
+    with core.store.reader() as session:
+        return keyset_page(
+            session, query, Cluster.id, lambda row: cluster_to_dict(row[0], now, port), limit,
+            cursor, core.settings.page_size,
+        )  # fmt: skip
 
 
 def visible_cluster(session: Session, caller: Caller, cluster_id: int) -> Cluster:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import io
 import os
 import posixpath
-import re
-import tempfile
-from collections.abc import Awaitable, Callable
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
@@ -19,32 +14,9 @@ from jupyter_server.services.contents.filemanager import (
 )
 from tornado import web
 
-from ..caller import Caller
 from ..errors import AtmoError
-from ..handlers import (
-    ApiError,
-    AtmoHandler,
-    deferred,
-    not_json,
-    not_unicode,
-    object_id,
-    parse_json,
-    route,
-)
-from ..validation import LoneSurrogate
-from .notebooks import (
-    NOTEBOOK_CONTENT_TYPE,
-    NotebookNotRead,
-    NotebookSource,
-    SentNotebook,
-    check_size,
-    content_disposition,
-    read_body,
-    read_body_around_notebook,
-    read_body_file,
-    read_body_file_around_notebook,
-    same_reading,
-)
+from ..handlers import ApiError, AtmoHandler, deferred, object_id, parse_json, route
+from .notebooks import NOTEBOOK_CONTENT_TYPE, NotebookSource, check_size, content_disposition
 
 if TYPE_CHECKING:
     from . import outputs, service
@@ -54,134 +26,21 @@ else:
     outputs = deferred("atmo_lab.jobs.outputs")
 
 CHUNK_BYTES = 256 * 1024
-# Bodies up to this size are kept in memory, larger ones (a notebook sent in the body) spooled to
-# disk; either is read a cell at a time, its notebook uploaded as the bytes sent.
-SPOOL_IN_MEMORY = 4 * 1024 * 1024
-READ_ON_LOOP_BYTES = 64 * 1024  # larger bodies are read in a thread, off the event loop
-_OBJECT_START = re.compile(rb"[ \t\r\n]*\{")
-
-
-class BodySpool:
-    """A request body as it arrives: in memory, then in a temporary file once it is large."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.size = 0
-        self.memory = io.BytesIO()
-        self.file: IO[bytes] | None = None
-
-    @property
-    def too_large(self) -> bool:
-        return self.size > self.limit
-
-    def write(self, chunk: bytes) -> None:
-        self.size += len(chunk)
-        if self.too_large:  # keep reading (the client is still sending), keep nothing
-            self.close()
-            return
-        if self.file is None and self.memory.tell() + len(chunk) > SPOOL_IN_MEMORY:
-            self.file = tempfile.NamedTemporaryFile(prefix="atmo-lab-body-", suffix=".json")  # noqa: SIM115
-            self.file.write(self.memory.getbuffer())
-            self.memory = io.BytesIO()
-        if self.file is not None:
-            self.file.write(chunk)
-        else:
-            self.memory.write(chunk)
-
-    def close(self) -> None:
-        if self.file is not None:
-            self.file.close()  # deletes it
-            self.file = None
-        self.memory = io.BytesIO()
+# A body holds the notebook escaped as JSON (up to twice its size) and the other fields.
+BODY_FIELDS_BYTES = 1024 * 1024
 
 
 class JobsBaseHandler(AtmoHandler):
     auth_resource = "atmo_lab:jobs"
-    _spool: BodySpool | None = None
-    _refusal: web.HTTPError | None = None
 
-    async def prepare(self) -> None:  # type: ignore[override]
-        if not _streams_body(self):
-            await super().prepare()
-            return
-        # A streamed body is read after prepare(): refusing here (a missing XSRF token, no
-        # store) would close the connection on a client still sending, or about to reuse it.
-        # Read the body, keep nothing, then refuse (`streamed_body`).
-        try:
-            await super().prepare()
-        except web.HTTPError as exc:
-            self._refusal = exc
-            return
-        if self.request.method in ("POST", "PATCH") and self.current_user is not None:
-            # a notebook in the body, escaped as JSON, with the other fields around it
-            self._spool = BodySpool(2 * self.core.settings.max_notebook_bytes + SPOOL_IN_MEMORY)
-
-    def data_received(self, chunk: bytes) -> None:
-        if self._spool is not None:
-            self._spool.write(chunk)
-
-    def on_finish(self) -> None:
-        self._drop_spool()
-
-    def on_connection_close(self) -> None:
-        super().on_connection_close()
-        self._drop_spool()
-
-    def _drop_spool(self) -> None:
-        if self._spool is not None:
-            self._spool.close()
-
-    async def spooled_body(self, around_notebook: bool = False) -> Any:
-        """The JSON body, its ``notebook`` object kept as the bytes sent (a
-        :class:`~.notebooks.SentNotebook`); a large body is read from the file it was spooled to.
-
-        With `around_notebook`, a body of :data:`READ_ON_LOOP_BYTES` or more is read around its
-        notebook where it can be (:func:`~.notebooks.read_body_around_notebook`): its upload
-        can start before its notebook is read. Whoever uses such a body answers from
-        :meth:`whole_body` when the core raises an error or ``NotebookNotRead`` (see ``post``).
-        """
-        spool = self._spool
-        if spool is None:
-            return self.json_body()
-        if spool.too_large:
-            limit = self.core.settings.max_notebook_bytes
-            message = f"The request is larger than a notebook of {limit:,} bytes can make it."
+    async def notebook_body(self) -> Any:
+        """The JSON body of a create or edit (parsed off the event loop: it may hold a large
+        notebook); 413 when it is larger than a notebook of ``max_notebook_bytes`` makes it."""
+        most = self.core.settings.max_notebook_bytes
+        if len(self.request.body) > 2 * most + BODY_FIELDS_BYTES:
+            message = f"The request is larger than a notebook of {most:,} bytes can make it."
             raise ApiError(413, message, {"notebook": message})
-        if spool.file is None:
-            data, path = spool.memory.getvalue(), None  # (shares the buffer, copies nothing)
-            spool.close()
-        else:
-            spool.file.flush()
-            data, path = b"", spool.file.name
-        if around_notebook:
-            body = await self._read_around(data, path)
-            if body is not None:
-                return body
-        return await self._read_whole(data, path)
-
-    async def whole_body(self, body: Any) -> Any | None:
-        """`body` read whole again, when it was read around its notebook (else None)."""
-        sent = body.get("notebook") if isinstance(body, dict) else None
-        if not isinstance(sent, SentNotebook) or sent.skeleton is not None:
-            return None
-        return await self._read_whole(sent.body, sent.path)
-
-    async def _read_around(self, data: bytes, path: str | None) -> Any | None:
-        if path is not None:
-            return await self.run(read_body_file_around_notebook, path)
-        if len(data) >= READ_ON_LOOP_BYTES and _OBJECT_START.match(data):
-            return read_body_around_notebook(data)  # (on the loop: it reads ≤ 320 KiB)
-        return None
-
-    async def _read_whole(self, data: bytes, path: str | None) -> Any:
-        """The body read whole: `data`, or the file at `path` it was spooled to."""
-        if path is not None:
-            return await self.run(_json_or_400, functools.partial(read_body_file, path))
-        if not _OBJECT_START.match(data):
-            return parse_json(data)
-        if len(data) < READ_ON_LOOP_BYTES:
-            return _json_or_400(functools.partial(read_body, data))
-        return await self.run(_json_or_400, functools.partial(read_body, data))
+        return await self.run(parse_json, self.request.body)
 
     async def notebook_from_path(self, body: Any) -> NotebookSource | None:
         """Read ``notebook_path`` through the contents manager (nothing outside its root)."""
@@ -217,7 +76,7 @@ class JobsBaseHandler(AtmoHandler):
         if not name.endswith(".ipynb"):
             return NotebookSource(name=name, name_field="notebook_path")
         local_path = _local_file(manager, path)
-        if local_path is not None:  # streamed by the core, never read here whole
+        if local_path is not None:  # uploaded from the file
             return NotebookSource(name=name, path=local_path, name_field="notebook_path")
         try:
             model = await ensure_async(manager.get(path, content=True, type="file", format="text"))
@@ -225,15 +84,6 @@ class JobsBaseHandler(AtmoHandler):
             message = f"{path} could not be read as a UTF-8 text file ({exc.log_message})."
             raise ApiError(400, message, {"notebook": message}) from None
         return NotebookSource(name=name, content=model["content"], name_field="notebook_path")
-
-
-def _json_or_400(reading: Callable[[], Any]) -> Any:
-    try:
-        return reading()
-    except LoneSurrogate:
-        raise not_unicode() from None
-    except ValueError:
-        raise not_json() from None
 
 
 def _local_file(manager: Any, path: str) -> str | None:
@@ -244,35 +94,6 @@ def _local_file(manager: Any, path: str) -> str | None:
     return os_path if os.path.isfile(os_path) else None
 
 
-def _streams_body(handler: web.RequestHandler) -> bool:
-    return bool(getattr(type(handler), "_stream_request_body", False))
-
-
-H = TypeVar("H", bound=type[JobsBaseHandler])
-
-
-def streamed_body(cls: H) -> H:
-    """tornado's ``stream_request_body``; a refusal of ``prepare()`` is answered by the method,
-    once the body has been read."""
-    for name in ("get", "post", "patch", "delete"):
-        if name in cls.__dict__:
-            # (web.authenticated outermost again: jupyter_server looks for it there)
-            setattr(cls, name, web.authenticated(_refused_first(cls.__dict__[name])))
-    web.stream_request_body(cls)
-    return cls
-
-
-def _refused_first(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    @functools.wraps(method)
-    async def answer(self: JobsBaseHandler, *args: Any, **kwargs: Any) -> None:
-        if self._refusal is not None:
-            raise self._refusal
-        await method(self, *args, **kwargs)
-
-    return answer
-
-
-@streamed_body
 class JobsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
@@ -290,21 +111,31 @@ class JobsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        body = await self.spooled_body(around_notebook=True)
-        caller = self.caller()
-        try:
-            job = await self._create(caller, body)
-        except (ApiError, NotebookNotRead) as exc:
-            # A body read around its notebook: its whole reading is the one that answers.
-            whole = await self.whole_body(body)
-            if whole is None or (isinstance(exc, ApiError) and same_reading(whole, body)):
-                raise
-            job = await self._create(caller, whole)
+        body = await self.notebook_body()
+        notebook = await self.notebook_from_path(body)
+        job = await self.run(service.create_job, self.core, self.caller(), body, notebook)
         self.reply(job, 201)
 
-    async def _create(self, caller: Caller, body: Any) -> dict[str, Any]:
-        notebook = await self.notebook_from_path(body)
-        return await self.run(service.create_job, self.core, caller, body, notebook)
+
+class SchedulePreviewHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        names = ("interval_in_hours", "schedule", "timezone", "start_date", "end_date", "count")
+        query = {name: self.query(name) for name in names}
+        self.reply(await self.run(service.preview_schedule, query))
+
+
+class NotebookFactsHandler(JobsBaseHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.query("notebook_path")
+        source = await self.notebook_from_path({"notebook_path": path})
+        if source is None:
+            raise ApiError(400, "Choose a notebook.", {"notebook_path": "Choose a notebook."})
+        facts = await self.run(service.notebook_facts, source)
+        self.reply({"notebook_path": path, **facts})
 
 
 class IdentifierAvailableHandler(JobsBaseHandler):
@@ -317,7 +148,6 @@ class IdentifierAvailableHandler(JobsBaseHandler):
         self.reply(result)
 
 
-@streamed_body
 class JobHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
@@ -328,7 +158,7 @@ class JobHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def patch(self, job_id: str) -> None:
-        body = await self.spooled_body()
+        body = await self.notebook_body()
         caller, pk = self.caller(), object_id(job_id)
         # Only the owner may see the notebook being replaced: check before reading files.
         await self.run(service.get_job, self.core, caller, pk)
@@ -425,6 +255,8 @@ class RunOutputHandler(JobsBaseHandler):
 handlers = [
     (route("jobs"), JobsHandler),
     (route("jobs/identifier-available"), IdentifierAvailableHandler),
+    (route("jobs/schedule-preview"), SchedulePreviewHandler),
+    (route("jobs/notebook-facts"), NotebookFactsHandler),
     (route(r"jobs/([^/]+)"), JobHandler),
     (route(r"jobs/([^/]+)/runs"), JobRunsHandler),
     (route(r"jobs/([^/]+)/run"), RunNowHandler),

@@ -5,18 +5,32 @@ from __future__ import annotations
 import datetime as dt
 import json
 import keyword
+import posixpath
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from ..clusters.releases import resolve_release
 from ..core import Core
 from ..errors import ValidationFailed
-from ..validation import Collector, check_datetime, check_identifier, check_int
+from ..validation import Collector, check_datetime, check_identifier, check_int, iso
 from . import rules
 from .models import Job
-from .schedule import check_cron, check_interval, check_timezone
+from .schedule import Schedule, check_cron, check_interval, check_timezone
 
 SCHEDULE_FIELDS = ("interval_in_hours", "schedule", "timezone", "start_date", "end_date")
+MAX_PREVIEW_RUNS = 10
+
+
+def identifier_from_file_name(path: str) -> str:
+    """A job identifier from a notebook's file name: lowercased, every run of characters
+    outside ``[a-z0-9]`` one dash, none at either end, at most 100 characters; ``notebook``
+    when nothing is left (``Reports/Monthly Report (v2).ipynb`` → ``monthly-report-v2``)."""
+    stem = posixpath.basename(path.replace("\\", "/"))
+    if stem.lower().endswith(".ipynb"):
+        stem = stem[: -len(".ipynb")]
+    identifier = re.sub(r"[^a-z0-9]+", "-", stem.lower()).strip("-")[:100].rstrip("-")
+    return identifier or "notebook"
 
 
 def check_description(value: object) -> str:
@@ -57,6 +71,16 @@ def check_bool(value: object, field: str) -> bool:
     return value
 
 
+def parameter_name_problem(name: object) -> str | None:
+    """Why `name` can't be a papermill parameter of a job (None when it can): it must be a
+    Python name that is no keyword, and not the one atmo_lab sets itself."""
+    if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+        return f"{name!r} is not a valid Python variable name."
+    if name == rules.SCHEDULED_AT_PARAMETER:
+        return f"{name} is set by atmo_lab to each run's scheduled time."
+    return None
+
+
 def check_parameters(value: object) -> dict[str, Any]:
     """papermill parameters: an object whose keys are Python names."""
     if value is None:
@@ -66,12 +90,9 @@ def check_parameters(value: object) -> dict[str, Any]:
             {"parameters": 'Send an object of papermill parameters, e.g. {"n": 3}.'}
         )
     for name in value:
-        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
-            raise ValidationFailed({"parameters": f"{name!r} is not a valid Python variable name."})
-        if name == rules.SCHEDULED_AT_PARAMETER:
-            raise ValidationFailed(
-                {"parameters": f"{name} is set by atmo_lab to each run's scheduled time."}
-            )
+        problem = parameter_name_problem(name)
+        if problem is not None:
+            raise ValidationFailed({"parameters": problem})
     try:
         text = json.dumps(value, allow_nan=False)
     except ValueError:
@@ -194,3 +215,39 @@ def validate_update(
 def _check_dates(found: Collector, start: dt.datetime | None, end: dt.datetime | None) -> None:
     if start is not None and end is not None and end <= start and "end_date" not in found.errors:
         found.errors["end_date"] = "The end date must be after the start date."
+
+
+def preview_schedule(
+    query: Mapping[str, str | None], now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """The next runs of the schedule a form describes (query parameters as sent): the
+    ``interval_in_hours`` (the default one when empty) or cron ``schedule`` in ``timezone``,
+    from ``start_date`` (now when empty) until ``end_date``; ``count`` runs (3 by default).
+    400 naming each bad field."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    found = Collector()
+    cron = query.get("schedule") or None
+    interval: int | None = None
+    timezone = found.check(check_timezone, query.get("timezone") or None)
+    sent_interval = query.get("interval_in_hours") or None
+    if cron is not None:
+        cron = found.check(check_cron, cron)
+    elif sent_interval is None:  # as for a new job that names none
+        interval = rules.DEFAULT_INTERVAL
+    else:
+        interval = found.check(check_interval, _whole(sent_interval))
+    start = query.get("start_date") or None
+    start_date = now if start is None else found.check(check_datetime, start, "start_date")
+    end = query.get("end_date") or None
+    end_date = None if end is None else found.check(check_datetime, end, "end_date")
+    _check_dates(found, start_date, end_date)
+    count = found.check(check_int, _whole(query.get("count") or "3"), "count", 1, MAX_PREVIEW_RUNS)
+    found.raise_if_any()
+    schedule = Schedule(start_date, end_date, interval, cron, timezone)
+    runs = schedule.next_runs(now, count)
+    return {"timezone": timezone, "runs": [iso(run) for run in runs]}
+
+
+def _whole(text: str | None) -> object:
+    """A query parameter holding a whole number, as that number (else as it was sent)."""
+    return int(text) if text is not None and text.isascii() and text.isdigit() else text

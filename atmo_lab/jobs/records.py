@@ -3,62 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, and_, case, func, literal_column, select, true
-from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy import ScalarSelect, Select, select, true
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.sql import ColumnElement
 
 from .. import emr
 from ..core import Core
 from ..notifications.service import notify
 from ..store import utcnow
-from ..views import Shape, constant, json_bool, one_of, seconds_between
+from ..validation import fields_of
 from .models import Job, JobRun
 from .rules import MISSED
 
-RUN_SHAPE = Shape(
-    plain=(
-        "id",
-        "job_id",
-        "status",
-        "status_reason",
-        "jobflow_id",
-        "executor",
-        "is_manual",
-        "output_notebook_key",
-        "error",
-    ),
-    times=(
-        "scheduled_at",
-        "started_at",
-        "ready_at",
-        "finished_at",
-        "created_at",
-        "output_pruned_at",
-    ),
-)
-JOB_SHAPE = Shape(
-    plain=(
-        "id",
-        "identifier",
-        "description",
-        "notebook_name",
-        "notebook_s3_key",
-        "result_visibility",
-        "size",
-        "interval_in_hours",
-        "schedule",
-        "timezone",
-        "job_timeout_hours",
-        "is_enabled",
-        "emr_release",
-        "parameters",
-        "executor",
-        "owner",
-    ),
-    times=("start_date", "end_date", "expired_date", "next_run_at", "created_at", "modified_at"),
-)
+RUN_FIELDS = ("id", "job_id", "status", "status_reason", "jobflow_id", "executor", "is_manual",
+              "output_notebook_key", "error")  # fmt: skip
+RUN_TIMES = ("scheduled_at", "started_at", "ready_at", "finished_at", "created_at",
+             "output_pruned_at")  # fmt: skip
+JOB_FIELDS = ("id", "identifier", "description", "notebook_name", "notebook_s3_key",
+              "result_visibility", "size", "interval_in_hours", "schedule", "timezone",
+              "job_timeout_hours", "is_enabled", "emr_release", "parameters", "executor",
+              "owner")  # fmt: skip
+JOB_TIMES = ("start_date", "end_date", "expired_date", "next_run_at", "created_at", "modified_at")
 
 
 # --- a run's outcome in words ------------------------------------------------------------------
@@ -71,7 +39,7 @@ STOPPED_REASON = "Stopped."
 _TIMED_OUT_PREFIX = "Run timed out after "
 
 # (EMR status, how its reason starts or None for any, the outcome): the first match wins;
-# an active status is "running". Written once, read by run_outcome and outcome_sql.
+# an active status is "running". Written once, read by run_outcome.
 _OUTCOME_RULES: tuple[tuple[str, str | None, str], ...] = (
     (MISSED, None, MISSED_WORD),
     (emr.TERMINATED_WITH_ERRORS, _TIMED_OUT_PREFIX, TIMED_OUT),
@@ -95,23 +63,8 @@ def run_outcome(status: str, reason: str | None) -> str:
     return RUNNING_WORD
 
 
-def outcome_sql(status: ColumnElement[str], reason: ColumnElement[str]) -> ColumnElement[str]:
-    """:func:`run_outcome` in SQL (constants written in: list pages bind only their keys)."""
-    whens = []
-    for rule_status, prefix, outcome in _OUTCOME_RULES:
-        matches = status == constant(rule_status)
-        if prefix is not None:
-            matches = and_(
-                matches,
-                func.substr(reason, literal_column("1"), literal_column(str(len(prefix))))
-                == constant(prefix),
-            )
-        whens.append((matches, constant(outcome)))
-    return case(*whens, else_=constant(RUNNING_WORD))
-
-
 def run_to_dict(run: JobRun) -> dict[str, Any]:
-    item = RUN_SHAPE.from_object(run)
+    item = fields_of(run, RUN_FIELDS, RUN_TIMES)
     item["outcome"] = run_outcome(run.status, run.status_reason)
     item["is_active"] = run.status in emr.ACTIVE_STATES
     item["duration_seconds"] = (
@@ -122,58 +75,42 @@ def run_to_dict(run: JobRun) -> dict[str, Any]:
     return item
 
 
-def run_json(runs: FromClause) -> ColumnElement[Any]:
-    """A run of `runs` (the table or an alias) as :func:`run_to_dict` gives it, in SQL."""
-    c = runs.c
-    return RUN_SHAPE.json(
-        runs,
-        {
-            "is_active": json_bool(one_of(c.status, emr.ACTIVE_STATES)),
-            "outcome": outcome_sql(c.status, c.status_reason),
-            "duration_seconds": seconds_between(c.started_at, c.finished_at),
-        },
-    )
-
-
 def job_to_dict(job: Job, latest: JobRun | None) -> dict[str, Any]:
-    item = JOB_SHAPE.from_object(job)
+    item = fields_of(job, JOB_FIELDS, JOB_TIMES)
     item["latest_run"] = run_to_dict(latest) if latest is not None else None
     return item
 
 
-def latest_run_id(job_id: ColumnElement[int] | int) -> ScalarSelect[int]:
+def latest_run_id(job_id: ColumnElement[int] | QueryableAttribute[int] | int) -> ScalarSelect[int]:
     """The id of a job's newest run, missed occurrences aside."""
     return _newest_run(select(JobRun.id), job_id).scalar_subquery()
 
 
-def _newest_run(query: Select[Any], job_id: ColumnElement[int] | int) -> Select[Any]:
+def _newest_run(
+    query: Select[Any], job_id: ColumnElement[int] | QueryableAttribute[int] | int
+) -> Select[Any]:
     """`query` narrowed to a job's newest run, missed occurrences aside."""
-    runs = JobRun.__table__
     return (
-        query.where(runs.c.job_id == job_id, runs.c.status != constant(MISSED))
-        .order_by(runs.c.id.desc())
+        query.where(JobRun.job_id == job_id, JobRun.status != MISSED)
+        .order_by(JobRun.id.desc())
         .limit(1)
     )
 
 
-def job_json(lateral: bool = False) -> tuple[ColumnElement[Any], FromClause]:
-    """A job with its latest run as :func:`job_to_dict` gives it, in SQL, and its FROM.
+@functools.cache
+def jobs_with_latest_run(lateral: bool) -> Select[Job, JobRun]:
+    """Jobs, each with its latest run (None when it has none); built once (a select is
+    immutable), as building its aliases takes longer than reading a page.
 
-    `lateral` (PostgreSQL) finds each job's latest run with a LATERAL subquery: the planner
-    then always looks it up per job of the page. Joined on a correlated subquery instead, it
-    hashes every run of the table once a page is large (a 1,000-row page: 43 ms → 2.5 ms at
-    30,000 runs). SQLite has no LATERAL and looks the correlated subquery up per row anyway.
+    `lateral` (PostgreSQL): the latest run is a LATERAL subquery, which the planner looks up
+    per job of the page; joined on a correlated subquery it may hash every run of the table
+    instead. SQLite has no LATERAL and looks the correlated subquery up per row anyway.
     """
-    jobs = Job.__table__
-    latest: FromClause
     if lateral:
-        latest = _newest_run(select(JobRun.__table__), jobs.c.id).lateral("latest_run")
-        source = jobs.outerjoin(latest, true())
-    else:
-        latest = JobRun.__table__.alias("latest_run")
-        source = jobs.outerjoin(latest, latest.c.id == latest_run_id(jobs.c.id).correlate(jobs))
-    run = case((latest.c.id.is_(None), None), else_=run_json(latest))
-    return JOB_SHAPE.json(jobs, {"latest_run": run}), source
+        latest = aliased(JobRun, _newest_run(select(JobRun), Job.id).lateral("latest_run"))
+        return select(Job, latest).outerjoin(latest, true())
+    latest = aliased(JobRun, name="latest_run")
+    return select(Job, latest).outerjoin(latest, latest.id == latest_run_id(Job.id).correlate(Job))
 
 
 def latest_run(session: Session, job_id: int) -> JobRun | None:

@@ -124,6 +124,19 @@ class Schedule:
             return found if found is not None and found >= self.start_date else None
         return self.start_date + ((t - self.start_date) // self._step) * self._step
 
+    def next_runs(self, now: dt.datetime, count: int) -> list[dt.datetime]:
+        """The first `count` runs of a job created at `now`: its first occurrence (at once,
+        when that has passed), then the ones after it."""
+        runs: list[dt.datetime] = []
+        found = self.first_at_or_after(self.start_date)
+        if found is not None and found < now:
+            runs.append(now)
+            found = self.first_after(now)
+        while found is not None and len(runs) < count:
+            runs.append(found)
+            found = self.first_after(found)
+        return runs
+
     # --- helpers -------------------------------------------------------------------------
 
     @property

@@ -7,14 +7,11 @@ change or delete them (reference/atmo.md §9); everyone else gets 404.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
-import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,21 +20,15 @@ from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
-from ..pages import Page, check_owner, keyset_page, paged
+from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
-from ..views import as_text
 from . import local
-from .intake import SCHEDULE_FIELDS, validate_create, validate_update
+from .inspection import notebook_facts
+from .intake import SCHEDULE_FIELDS, preview_schedule, validate_create, validate_update
 from .models import Job, JobRun
-from .notebooks import (
-    CleanNotebook,
-    NotebookSource,
-    SentNotebook,
-    notebook_key,
-    prepare_notebook,
-)
-from .records import job_json, job_to_dict, latest_run, run_json, run_to_dict
+from .notebooks import Notebook, NotebookSource, notebook_key, take_notebook
+from .records import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
 from .runs import (
     apply_run_info,
     claim_due_jobs,
@@ -69,7 +60,9 @@ __all__ = [
     "list_jobs",
     "list_results",
     "list_runs",
+    "notebook_facts",
     "open_notebook",
+    "preview_schedule",
     "record_missed",
     "run_now",
     "start_run",
@@ -78,16 +71,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# A new job's checks and insert, overlapping its upload (a thread started per request would cost
-# as much as a small notebook's validation); the upload runs in the request's own thread and
-# sets `sent` whatever happens, so a check never waits on something that waits on it.
-_RECORDINGS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atmo-lab-record")
 # A stored notebook with no job row older than this is a leftover of a crashed request.
 ORPHAN_NOTEBOOK_SECONDS = 600
-# A notebook of this size or more is only sent once its job's identifier is known to be free; a
-# smaller one is sent at once, its identifier checked by the insert while S3 answers (a 409 then
-# removes the upload again).
-LARGE_NOTEBOOK_BYTES = 8 * 1024 * 1024
 # Results written before a job existed belong to an earlier job with the same identifier.
 RESULTS_CLOCK_SKEW = dt.timedelta(minutes=2)
 MAX_RESULTS = 5000
@@ -127,31 +112,14 @@ def list_jobs(
 ) -> Page:
     """The caller's jobs (everyone's for a maintainer asking ``owner=all``), newest first."""
     check_owner(owner)
-    everyone = owner == "all" and caller.is_maintainer
-    params = {} if everyone else {"owner": caller.username}
-    statement = _jobs_statement(everyone, lateral=not core.store.is_sqlite)
-    page_size = core.settings.page_size
-    return keyset_page(core.store.read_rows, statement, params, limit, cursor, page_size)
-
-
-@functools.cache
-def _jobs_statement(everyone: bool, lateral: bool) -> Select[Any]:
-    """Jobs with their latest runs, of one owner (``:owner``) or everyone's."""
-    item, source = job_json(lateral)
-    jobs = Job.__table__
-    query = select(jobs.c.id, as_text(item).label("item")).select_from(source)
-    if not everyone:
-        query = query.where(jobs.c.owner == bindparam("owner"))
-    return paged(query, jobs.c.id)
-
-
-@functools.cache
-def _runs_statement() -> Select[Any]:
-    """The runs of job ``:job_id``."""
-    runs = JobRun.__table__
-    query = select(runs.c.id, as_text(run_json(runs)).label("item"))
-    query = query.where(runs.c.job_id == bindparam("job_id"))
-    return paged(query, runs.c.id)
+    query = jobs_with_latest_run(lateral=not core.store.is_sqlite)
+    if not (owner == "all" and caller.is_maintainer):
+        query = query.where(Job.owner == caller.username)
+    with core.store.reader() as session:
+        return keyset_page(
+            session, query, Job.id, lambda row: job_to_dict(row[0], row[1]), limit, cursor,
+            core.settings.page_size,
+        )  # fmt: skip
 
 
 def get_job(core: Core, caller: Caller, job_id: int) -> dict[str, Any]:
@@ -185,14 +153,11 @@ def list_runs(
     """A job's runs, newest first (missed occurrences included)."""
     with core.store.reader() as session:
         visible_job(session, caller, job_id)
+        query = select(JobRun).where(JobRun.job_id == job_id)
         return keyset_page(
-            lambda statement, params: session.execute(statement, params).all(),
-            _runs_statement(),
-            {"job_id": job_id},
-            limit,
-            cursor,
+            session, query, JobRun.id, lambda row: run_to_dict(row[0]), limit, cursor,
             core.settings.page_size,
-        )
+        )  # fmt: skip
 
 
 def get_run(core: Core, caller: Caller, run_id: int) -> dict[str, Any]:
@@ -285,14 +250,12 @@ def _source_from_body(
     if name in (None, "") and default_name is not None:
         name = default_name
     name = name if isinstance(name, str) else ""
-    if isinstance(notebook, SentNotebook):  # read by the server as part of the body
-        return NotebookSource(name, sent=notebook)
     if not isinstance(notebook, str | Mapping):
         raise ValidationFailed({"notebook": "Send the notebook as a JSON object."})
     return NotebookSource(name=name, content=notebook)
 
 
-def _read(core: Core, source: NotebookSource | None, required: bool) -> CleanNotebook | None:
+def _read(core: Core, source: NotebookSource | None, required: bool) -> Notebook | None:
     """The notebook of a request, its size and name checked (its content is ``validate()``'s)."""
     if source is None:
         if required:
@@ -303,7 +266,7 @@ def _read(core: Core, source: NotebookSource | None, required: bool) -> CleanNot
                 }
             )
         return None
-    return prepare_notebook(source, core.settings.max_notebook_bytes)
+    return take_notebook(source, core.settings.max_notebook_bytes)
 
 
 def create_job(
@@ -319,7 +282,7 @@ def create_job(
     fields_in = require_object(body)
     now = utcnow()
     errors: dict[str, str] = {}
-    clean: CleanNotebook | None = None
+    clean: Notebook | None = None
     try:
         source = notebook or _source_from_body(fields_in)
         clean = _read(core, source, required=True)
@@ -329,16 +292,15 @@ def create_job(
         fields = validate_create(core, fields_in, now)
     except ValidationFailed as exc:
         errors = {**exc.errors, **errors}
+    errors.update(_content_errors(clean))
     if errors or clean is None:
-        raise ValidationFailed({**errors, **_content_errors(clean)})
+        raise ValidationFailed(errors)
     identifier = fields["identifier"]
     taken = Conflict(
         f"The identifier {identifier} is already used by another job.",
         {"identifier": "This identifier is taken; choose another one."},
     )
-    key = notebook_key(identifier, clean.name)
-    if clean.size >= LARGE_NOTEBOOK_BYTES and _identifier_taken(core, identifier):
-        clean.validate()  # a 400 comes before a 409
+    if _identifier_taken(core, identifier):
         raise taken
     schedule = Schedule(
         start_date=fields["start_date"],
@@ -347,6 +309,7 @@ def create_job(
         cron=fields["schedule"],
         timezone=fields["timezone"],
     )
+    key = notebook_key(identifier, clean.name)
     job = Job(
         owner=caller.username,
         notebook_name=clean.name,
@@ -355,15 +318,14 @@ def create_job(
         created_at=now,
         **fields,
     )
-    sent = threading.Event()
-    recording = _RECORDINGS.submit(_insert_when_sent, core, job, clean, taken, sent)
+    _upload_new(core, key, clean, identifier, taken)
     try:
-        _upload_new(core, key, clean, identifier, taken, sent)
-    except BaseException:
-        _end(recording, commit=False)  # (a check's own error comes first)
-        raise
-    try:
-        _end(recording, commit=True)
+        with core.store.session() as session:
+            session.add(job)
+            session.flush()
+    except IntegrityError:  # taken since the check above
+        _delete_quietly(core, key)
+        raise taken from None
     except BaseException:
         _delete_quietly(core, key)
         raise
@@ -380,7 +342,7 @@ def _first_run(schedule: Schedule, enabled: bool, now: dt.datetime) -> dt.dateti
     return schedule.first_at_or_after(schedule.start_date)
 
 
-def _content_errors(notebook: CleanNotebook | None) -> dict[str, str]:
+def _content_errors(notebook: Notebook | None) -> dict[str, str]:
     """What is wrong with a notebook's content (nothing when there is no notebook)."""
     try:
         if notebook is not None:
@@ -390,61 +352,22 @@ def _content_errors(notebook: CleanNotebook | None) -> dict[str, str]:
     return {}
 
 
-def _insert_when_sent(
-    core: Core, job: Job, notebook: CleanNotebook, taken: Conflict, sent: threading.Event
-) -> Session:
-    """Once the notebook is sent (S3 then works on its reply), validate it and insert the job;
-    the transaction is left open for the request to commit once S3 has answered.
-
-    Checked while S3 answers: alongside the sending, the two threads would take turns with the
-    GIL and slow the upload down by more than the checks take.
-    """
-    sent.wait()
-    notebook.validate()
-    session = core.store.open_session()  # (on SQLite its write lock is held while S3 answers)
-    try:
-        session.add(job)
-        session.flush()
-    except IntegrityError:  # the identifier is taken (or was, a moment ago)
-        session.close()
-        raise taken from None
-    except BaseException:
-        session.close()
-        raise
-    return session
-
-
-def _end(recording: Future[Session], commit: bool) -> None:
-    """Commit (or roll back) a new job's insert, raising its checks' error if they failed."""
-    session = recording.result()
-    try:
-        if commit:
-            session.commit()
-    finally:
-        session.close()  # (rolls back what is not committed)
-
-
 def _upload_new(
     core: Core,
     key: str,
-    notebook: CleanNotebook,
+    notebook: Notebook,
     identifier: str,
     taken: Conflict,
-    sent: threading.Event,
 ) -> None:
-    """Upload a new job's notebook without ever overwriting another request's upload; `sent`
-    is set once its bytes are sent, or once it fails.
+    """Upload a new job's notebook without ever overwriting another request's upload.
 
     The PUT is conditional (``If-None-Match: *``), so of two concurrent requests for one
     identifier only one creates the object; the other gets 409 and touches nothing. An object
     with no job row that is older than :data:`ORPHAN_NOTEBOOK_SECONDS` is a leftover of a
     crashed request and is replaced.
     """
-    try:
-        if put_notebook(core, key, notebook, only_if_absent=True, sent=sent):
-            return
-    finally:
-        sent.set()  # (sent, or never to be: the checks waiting on it go on)
+    if put_notebook(core, key, notebook, only_if_absent=True):
+        return
     if _identifier_taken(core, identifier):
         raise taken
     age = notebook_age_seconds(core, key)
@@ -483,7 +406,7 @@ def update_job(
     with core.store.reader() as session:
         current = owned_job(session, caller, job_id)
     errors: dict[str, str] = {}
-    clean: CleanNotebook | None = None
+    clean: Notebook | None = None
     try:
         source = notebook or _source_from_body(fields_in, default_name=current.notebook_name)
         clean = _read(core, source, required=False)

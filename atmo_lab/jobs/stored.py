@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from ..aws import WatchedBody, aws_call, error_code
+from ..aws import aws_call, error_code
 from ..core import Core
 from ..errors import NotFound
-from .notebooks import NOTEBOOK_CONTENT_TYPE, CleanNotebook
+from .notebooks import NOTEBOOK_CONTENT_TYPE, Notebook
 
 
 def put_notebook(
     core: Core,
     key: str,
-    notebook: CleanNotebook,
+    notebook: Notebook,
     only_if_absent: bool = False,
-    sent: threading.Event | None = None,
 ) -> bool:
     """Upload a notebook (streamed from its file when it has one); False when
-    `only_if_absent` and an object is already there. `sent` is set once its bytes are sent
-    (S3 is then working on its reply)."""
+    `only_if_absent` and an object is already there."""
     kwargs: dict[str, Any] = {
         "Bucket": core.settings.code_bucket,
         "Key": key,
@@ -35,7 +32,7 @@ def put_notebook(
         kwargs["IfNoneMatch"] = "*"
     with aws_call("PutObject"), notebook.open() as body:
         try:
-            core.aws.s3.put_object(Body=WatchedBody(body, sent) if sent else body, **kwargs)
+            core.aws.s3.put_object(Body=body, **kwargs)
         except ClientError as exc:
             if only_if_absent and error_code(exc) in ("PreconditionFailed", "412"):
                 return False

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, NotFound
-from ..pages import Page, keyset_page, paged
+from ..pages import Page, keyset_page
 from ..store import rowcount, utcnow
-from ..views import Shape, as_text, json_object
+from ..validation import fields_of
 from .models import Notification
 
 log = logging.getLogger(__name__)
@@ -24,26 +23,10 @@ KINDS = ("cluster_expiring", "cluster_expired", "run_failed", "run_timed_out", "
 SUBJECT_PREFIX = "[atmo_lab] "
 
 
-NOTIFICATION_SHAPE = Shape(plain=("id", "kind", "subject", "body", "read"), times=("created_at",))
-
-
 def notification_to_dict(item: Notification) -> dict[str, Any]:
-    fields = NOTIFICATION_SHAPE.from_object(item)
+    fields = fields_of(item, ("id", "kind", "subject", "body", "read"), ("created_at",))
     fields["object"] = {"type": item.object_type, "id": item.object_id}
     return fields
-
-
-@functools.cache
-def _list_statement(unread: bool | None) -> Select[Any]:
-    """The notifications of ``:owner``: all, unread or read ones."""
-    table = Notification.__table__
-    about = json_object({"type": table.c.object_type, "id": table.c.object_id})
-    item = NOTIFICATION_SHAPE.json(table, {"object": about})
-    query = select(table.c.id, as_text(item).label("item"))
-    query = query.where(table.c.owner == bindparam("owner"))
-    if unread is not None:
-        query = query.where(table.c.read.is_(not unread))
-    return paged(query, table.c.id)
 
 
 def notify(
@@ -84,15 +67,15 @@ def list_notifications(
     limit: int | str | None = None,
     cursor: str | None = None,
 ) -> Page:
-    params = {"owner": caller.username}
-    return keyset_page(
-        core.store.read_rows,
-        _list_statement(unread),
-        params,
-        limit,
-        cursor,
-        core.settings.page_size,
-    )
+    """The caller's notifications, newest first: all, the unread or the read ones."""
+    query = select(Notification).where(Notification.owner == caller.username)
+    if unread is not None:
+        query = query.where(Notification.read.is_(not unread))
+    with core.store.reader() as session:
+        return keyset_page(
+            session, query, Notification.id, lambda row: notification_to_dict(row[0]), limit,
+            cursor, core.settings.page_size,
+        )  # fmt: skip
 
 
 def mark_read(core: Core, caller: Caller, notification_id: int) -> dict[str, Any]:

@@ -114,6 +114,8 @@ export interface IConfig {
   job_executor: JobExecutor;
   /** hours, e.g. [24, 168, 720] */
   job_intervals: number[];
+  /** hours: the interval of a job that names none */
+  default_interval_in_hours: number;
   /** where AWS calls go when a custom endpoint is set (e.g. a local emulator) */
   aws_endpoint?: string | null;
   /** true when AWS is a local emulator on loopback (the demo) */
@@ -769,6 +771,67 @@ export function getJobResults(
   id: ObjectId
 ): Promise<IJobResults> {
   return requestAPI<IJobResults>(apiPath('jobs', id, 'results'), settings);
+}
+
+/**
+ * What `GET /jobs/schedule-preview` is asked: the form's schedule fields.
+ */
+export interface ISchedulePreviewQuery {
+  interval_in_hours?: number | null;
+  schedule?: string | null;
+  timezone?: string | null;
+  start_date?: DateTimeString | null;
+  end_date?: DateTimeString | null;
+  count?: number;
+}
+
+/**
+ * `GET /jobs/schedule-preview`: the next runs, computed by the server.
+ */
+export interface ISchedulePreview {
+  timezone: string;
+  runs: DateTimeString[];
+}
+
+/**
+ * `GET /jobs/notebook-facts`: what the schedule form starts from.
+ */
+export interface INotebookFacts {
+  notebook_path: string;
+  /** made from the file name */
+  identifier: string;
+  /** the first Markdown heading, or null */
+  title: string | null;
+  /** read from the cell tagged `parameters` by papermill */
+  parameters: JSONObject;
+  /** names not offered (not plain values, or set by atmo_lab) */
+  skipped: string[];
+}
+
+/**
+ * `GET /jobs/schedule-preview?…`.
+ */
+export function previewSchedule(
+  settings: ServerConnection.ISettings,
+  query: ISchedulePreviewQuery
+): Promise<ISchedulePreview> {
+  return requestAPI<ISchedulePreview>(
+    withQuery('jobs/schedule-preview', { ...query }),
+    settings
+  );
+}
+
+/**
+ * `GET /jobs/notebook-facts?notebook_path=x`.
+ */
+export function notebookFacts(
+  settings: ServerConnection.ISettings,
+  notebookPath: string
+): Promise<INotebookFacts> {
+  return requestAPI<INotebookFacts>(
+    withQuery('jobs/notebook-facts', { notebook_path: notebookPath }),
+    settings
+  );
 }
 
 /**

@@ -42,17 +42,12 @@ export function useNow(intervalMs = 30000): number {
   return now;
 }
 
-let idCounter = 0;
-
 /**
- * A DOM id unique in the page, stable for the component's life.
+ * A DOM id unique in the page, stable for the component's life (React's,
+ * after a prefix that says what it names).
  */
 export function useId(prefix: string): string {
-  const ref = React.useRef<string>('');
-  if (!ref.current) {
-    ref.current = `${prefix}-${++idCounter}`;
-  }
-  return ref.current;
+  return `${prefix}${React.useId()}`;
 }
 
 /**

@@ -3,7 +3,6 @@
  * Pure functions (no JupyterLab imports) so they can be unit tested.
  */
 import type { IRelease } from './api';
-import { wallTime } from './cron';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -170,12 +169,6 @@ export function bytesText(bytes: number): string {
   return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
-const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
-
-function pad(n: number): string {
-  return String(n).padStart(2, '0');
-}
-
 /**
  * An instant as "Mon 2026-11-23 06:00" in `zone` (default: the browser's).
  *
@@ -193,22 +186,21 @@ export function dateTimeText(
   if (Number.isNaN(ms)) {
     return '';
   }
-  let t;
-  if (zone) {
-    t = wallTime(ms, zone);
-  } else {
-    const d = new Date(ms);
-    t = {
-      year: d.getFullYear(),
-      month: d.getMonth() + 1,
-      day: d.getDate(),
-      hour: d.getHours(),
-      minute: d.getMinutes()
-    };
+  const parts: { [type: string]: string } = {};
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    weekday: 'short',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit'
+  });
+  for (const part of format.formatToParts(new Date(ms))) {
+    parts[part.type] = part.value;
   }
-  const weekday =
-    WEEKDAYS[new Date(Date.UTC(t.year, t.month - 1, t.day)).getUTCDay()];
-  return `${weekday} ${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}`;
+  return `${parts.weekday} ${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 }
 
 /**

@@ -14,20 +14,16 @@ import {
   INewJob,
   IJobPatch,
   INewSSHKey,
+  INotebookFacts,
   ISSHKey,
+  ISchedulePreviewQuery,
   JSONObject,
   JobExecutor,
   JobInterval,
   ObjectId,
   ResultVisibility
 } from './api';
-import {
-  isValidTimeZone,
-  nextRuns,
-  parseCron,
-  usesCronExtensions
-} from './cron';
-import { valueFromInput } from './params';
+import { valueFromInput, valueToInput } from './params';
 
 /**
  * Field name → message.
@@ -53,27 +49,6 @@ export function identifierProblem(identifier: string): string | null {
     return 'Use lowercase letters, digits and dashes only.';
   }
   return null;
-}
-
-/**
- * A job identifier made from a notebook's file name: lowercased, with
- * every character outside `[a-z0-9-]` replaced by a dash (runs of dashes
- * collapsed, none at either end), at most 100 characters.
- *
- * @param path The notebook's path or file name
- * @returns e.g. `monthly-report-v2` for `Reports/Monthly Report (v2).ipynb`
- */
-export function identifierFromFileName(path: string): string {
-  const name = path.split('/').pop() ?? '';
-  const stem = name.replace(/\.ipynb$/i, '');
-  const identifier = stem
-    .toLowerCase()
-    .replace(/[^a-z0-9-]/g, '-')
-    .replace(/-{2,}/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 100)
-    .replace(/-+$/, '');
-  return identifier || 'notebook';
 }
 
 /**
@@ -209,6 +184,12 @@ export function extendChoices(maxLifetime: number): number[] {
 }
 
 /**
+ * The smallest size a resize may ask for: the server keeps a cluster with
+ * core nodes at two nodes or more (terminating releases them).
+ */
+export const MIN_RESIZE = 2;
+
+/**
  * Check a resize request: the message, or null when fine.
  */
 export function resizeProblem(
@@ -217,9 +198,7 @@ export function resizeProblem(
   maxSize: number | null
 ): string | null {
   const size = wholeNumber(text);
-  // A cluster launched with one node has no core group; resize is refused
-  // for it, and a multi-node one cannot go below one core node.
-  const problem = rangeProblem(size, 1, maxSize);
+  const problem = rangeProblem(size, MIN_RESIZE, maxSize);
   if (problem) {
     return problem;
   }
@@ -273,7 +252,8 @@ export function readPublicKeyFile(text: string): IPublicKeyFile {
 }
 
 /**
- * Check the add-key form; says plainly when a private key was pasted.
+ * Check the add-key form (whether the text is a private key, the server
+ * says: it knows every kind).
  */
 export function validateKey(values: INewSSHKey): FieldErrors {
   const errors: FieldErrors = {};
@@ -286,9 +266,6 @@ export function validateKey(values: INewSSHKey): FieldErrors {
   const key = values.key.trim();
   if (key === '') {
     errors.key = 'Paste a public key (the contents of a .pub file).';
-  } else if (/PRIVATE KEY/.test(key)) {
-    errors.key =
-      'This is a private key. Never share it: paste the public key (the .pub file) instead.';
   } else if (key.length > 100000) {
     errors.key = 'This is too long for a public key.';
   }
@@ -373,19 +350,28 @@ export function fromLocalInput(value: string): string | null {
 }
 
 /**
- * The schedule form's first values for a new job.
+ * The rows of a parameters object.
+ */
+function parameterRows(parameters: JSONObject | null): IParameterRow[] {
+  return Object.entries(parameters ?? {}).map(([name, value]) => ({
+    name,
+    value: valueToInput(value)
+  }));
+}
+
+/**
+ * The schedule form's first values for a new job: the identifier, title
+ * and parameters the server read from the notebook (`facts`, once known).
  */
 export function initialScheduleValues(
-  notebookPath: string,
-  config: Pick<IConfig, 'job_executor'>,
-  parameters: JSONObject,
-  valueText: (v: JSONObject[string]) => string
+  config: Pick<IConfig, 'job_executor' | 'default_interval_in_hours'>,
+  facts: INotebookFacts | null
 ): IScheduleValues {
   return {
-    identifier: identifierFromFileName(notebookPath),
-    description: '',
+    identifier: facts?.identifier ?? '',
+    description: facts?.title ?? '',
     kind: 'interval',
-    interval_in_hours: '24',
+    interval_in_hours: String(config.default_interval_in_hours),
     schedule: '0 6 * * 1',
     timezone: browserTimeZone(),
     start_date: '',
@@ -395,10 +381,7 @@ export function initialScheduleValues(
     emr_release: '',
     result_visibility: 'private',
     executor: config.job_executor,
-    parameters: Object.entries(parameters).map(([name, value]) => ({
-      name,
-      value: valueText(value)
-    }))
+    parameters: parameterRows(facts?.parameters ?? null)
   };
 }
 
@@ -407,13 +390,15 @@ export function initialScheduleValues(
  */
 export function scheduleValuesOfJob(
   job: IJob,
-  valueText: (v: JSONObject[string]) => string
+  config: Pick<IConfig, 'default_interval_in_hours'>
 ): IScheduleValues {
   return {
     identifier: job.identifier,
     description: job.description,
     kind: job.schedule ? 'cron' : 'interval',
-    interval_in_hours: String(job.interval_in_hours ?? 168),
+    interval_in_hours: String(
+      job.interval_in_hours ?? config.default_interval_in_hours
+    ),
     schedule: job.schedule ?? '0 6 * * 1',
     timezone: job.timezone ?? 'UTC',
     start_date: toLocalInput(job.start_date),
@@ -423,14 +408,9 @@ export function scheduleValuesOfJob(
     emr_release: job.emr_release,
     result_visibility: job.result_visibility,
     executor: job.executor,
-    parameters: Object.entries(job.parameters ?? {}).map(([name, value]) => ({
-      name,
-      value: valueText(value)
-    }))
+    parameters: parameterRows(job.parameters)
   };
 }
-
-const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * The parameters object of the form's rows (rows without a name are
@@ -476,19 +456,10 @@ export function validateSchedule(
     if (hours === null || !config.job_intervals.includes(hours)) {
       errors.interval_in_hours = 'Choose daily, weekly or monthly.';
     }
-  } else {
-    try {
-      parseCron(values.schedule);
-    } catch (error) {
-      // L, W and # are croniter's: let the server judge those.
-      if (!usesCronExtensions(values.schedule)) {
-        errors.schedule = (error as Error).message;
-      }
-    }
-    if (!isValidTimeZone(values.timezone.trim())) {
-      errors.timezone = 'Use an IANA time zone such as Europe/Berlin or UTC.';
-    }
+  } else if (values.schedule.trim() === '') {
+    errors.schedule = 'Enter a cron expression.';
   }
+  // (the server judges cron expressions, time zones and parameter names)
   const start = values.start_date ? fromLocalInput(values.start_date) : null;
   if (values.start_date && start === null) {
     errors.start_date = 'Enter a valid date and time.';
@@ -520,8 +491,8 @@ export function validateSchedule(
     if (name === '' && row.value.trim() === '') {
       continue;
     }
-    if (!PARAMETER_NAME.test(name)) {
-      errors.parameters = `"${name}" is not a valid parameter name.`;
+    if (name === '') {
+      errors.parameters = 'Name every parameter that has a value.';
       break;
     }
     if (seen.has(name)) {
@@ -644,34 +615,6 @@ export function jobChanges(values: IScheduleValues, job: IJob): IJobPatch {
 }
 
 /**
- * The first run times of an interval schedule, for the preview: the start
- * date (or now), then every `hours`.
- */
-export function intervalRuns(
-  startIso: string | null,
-  hours: number,
-  count: number,
-  now: number
-): Date[] {
-  let first = startIso ? Date.parse(startIso) : now;
-  if (Number.isNaN(first)) {
-    first = now;
-  }
-  const step = hours * 3600 * 1000;
-  // A start in the past is due at once; later runs keep its rhythm.
-  const runs: Date[] = [new Date(Math.max(first, now))];
-  let next = first + step;
-  while (next <= runs[0].getTime()) {
-    next += step;
-  }
-  while (runs.length < count) {
-    runs.push(new Date(next));
-    next += step;
-  }
-  return runs;
-}
-
-/**
  * The id of an object as a string (for form values and DOM ids).
  */
 export function idText(id: ObjectId | null | undefined): string {
@@ -679,34 +622,17 @@ export function idText(id: ObjectId | null | undefined): string {
 }
 
 /**
- * The preview of the next three runs (or why there is none).
+ * What the server is asked for the preview of the next runs.
  */
-export function previewRuns(
-  values: IScheduleValues,
-  now: number
-): { zone: string; runs: Date[]; problem: string } {
-  const start = fromLocalInput(values.start_date);
-  if (values.kind === 'interval') {
-    const hours = Number(values.interval_in_hours);
-    return {
-      zone: browserTimeZone(),
-      runs: hours > 0 ? intervalRuns(start, hours, 3, now) : [],
-      problem: ''
-    };
-  }
-  const zone = values.timezone.trim() || 'UTC';
-  try {
-    const after = new Date(Math.max(now, start ? Date.parse(start) - 1 : now));
-    const runs = nextRuns(values.schedule, after, 3, zone);
-    return {
-      zone,
-      runs,
-      problem: runs.length === 0 ? 'This schedule never runs.' : ''
-    };
-  } catch (error) {
-    const problem = usesCronExtensions(values.schedule)
-      ? 'No preview for L, W or # (the server checks them).'
-      : (error as Error).message;
-    return { zone, runs: [], problem };
-  }
+export function previewQuery(values: IScheduleValues): ISchedulePreviewQuery {
+  const schedule =
+    values.kind === 'interval'
+      ? { interval_in_hours: wholeNumber(values.interval_in_hours) }
+      : { schedule: values.schedule.trim(), timezone: values.timezone.trim() };
+  return {
+    ...schedule,
+    start_date: fromLocalInput(values.start_date),
+    end_date: fromLocalInput(values.end_date),
+    count: 3
+  };
 }

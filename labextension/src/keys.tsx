@@ -2,6 +2,7 @@
  * The Keys section of the sidebar and the add-key form.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { ISSHKey } from './api';
@@ -47,6 +48,15 @@ export function AddKeyForm(props: {
     }
   };
 
+  /** The key's comment (often `user@host`) as the title, unless one was typed. */
+  const titleFrom = (comment: string): void => {
+    if (comment) {
+      // The state may be newer than this closure.
+      setTitle(current => (current.trim() === '' ? comment : current));
+      clear('title');
+    }
+  };
+
   const pickFile = async (files: FileList | null): Promise<void> => {
     const file = files?.[0];
     if (!file) {
@@ -56,11 +66,7 @@ export function AddKeyForm(props: {
       const parsed = readPublicKeyFile(await file.text());
       setKey(parsed.key);
       clear('key');
-      if (parsed.comment) {
-        // Keep a title typed already; the state may be newer than this closure.
-        setTitle(current => (current.trim() === '' ? parsed.comment : current));
-        clear('title');
-      }
+      titleFrom(parsed.comment);
     } catch (reason) {
       setErrors(e => ({
         ...e,
@@ -118,6 +124,11 @@ export function AddKeyForm(props: {
               setKey(e.target.value);
               clear('key');
             }}
+            onPaste={e =>
+              titleFrom(
+                readPublicKeyFile(e.clipboardData.getData('text')).comment
+              )
+            }
           />
         </Field>
         <div className="atmo-Field">
@@ -139,9 +150,9 @@ export function AddKeyForm(props: {
           errors={errors}
           hint="A name for the key, e.g. the computer it is on."
         >
-          <input
+          <InputGroup
             {...controlProps(titleId, 'title', errors, true)}
-            className="jp-mod-styled atmo-Input"
+            className="atmo-Input"
             type="text"
             maxLength={100}
             value={title}

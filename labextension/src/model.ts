@@ -16,6 +16,9 @@ import {
   ClusterStatusFilter,
   ICluster,
   IIdentifierAvailability,
+  INotebookFacts,
+  ISchedulePreview,
+  ISchedulePreviewQuery,
   IConfig,
   IJob,
   IJobPatch,
@@ -29,6 +32,8 @@ import {
   ISSHKey,
   ObjectId,
   checkJobIdentifier,
+  notebookFacts,
+  previewSchedule,
   createCluster,
   createJob,
   createKey,
@@ -328,6 +333,14 @@ export class AtmoModel implements IDisposable {
    */
   checkJobIdentifier(identifier: string): Promise<IIdentifierAvailability> {
     return checkJobIdentifier(this.serverSettings, identifier);
+  }
+
+  previewSchedule(query: ISchedulePreviewQuery): Promise<ISchedulePreview> {
+    return previewSchedule(this.serverSettings, query);
+  }
+
+  notebookFacts(notebookPath: string): Promise<INotebookFacts> {
+    return notebookFacts(this.serverSettings, notebookPath);
   }
 
   async launchCluster(body: INewCluster): Promise<ICluster> {

@@ -1,11 +1,11 @@
 /**
- * Papermill parameters: read the `parameters`-tagged cell of a notebook and
- * turn parameter values typed by people into JSON.
+ * Papermill parameter values in the schedule form: typed as JSON (`3`,
+ * `"text"`, `true`, `[1, 2]`), anything else sent as text.
  *
- * Only simple assignments are understood: `name = <literal>` (optionally
- * `name: type = <literal>`), one per line, where the literal is a Python
- * number, string, True/False/None, or a list/tuple/dict of those. Anything
- * else (an expression, a call, a multi-line value) is reported as skipped.
+ * The notebook's own parameters come from the server (papermill's
+ * `inspect_notebook`, `GET /jobs/notebook-facts`). `parseParametersCell`
+ * below is still called by index.ts (owned by another branch) and goes once
+ * index.ts passes the schedule form only the notebook's path.
  */
 import { JSONObject, JSONValue } from './api';
 
@@ -267,7 +267,7 @@ export function findParametersSource(notebook: INotebookLike): string | null {
 }
 
 /**
- * A parameter value typed in the form: a literal when it parses as one,
+ * A parameter value typed in the form: its JSON value when it is JSON,
  * otherwise the text itself as a string.
  */
 export function valueFromInput(text: string): JSONValue {
@@ -276,7 +276,7 @@ export function valueFromInput(text: string): JSONValue {
     return '';
   }
   try {
-    return parseLiteral(trimmed);
+    return JSON.parse(trimmed) as JSONValue;
   } catch {
     return text;
   }
@@ -284,18 +284,18 @@ export function valueFromInput(text: string): JSONValue {
 
 /**
  * A parameter value shown in the form: strings bare unless they would be
- * read back as another type, everything else as a Python literal.
+ * read back as another value, everything else as JSON.
  */
 export function valueToInput(value: JSONValue): string {
-  if (typeof value === 'string') {
-    const back = valueFromInput(value);
-    return back === value ? value : pythonLiteral(value);
+  if (typeof value === 'string' && valueFromInput(value) === value) {
+    return value;
   }
-  return pythonLiteral(value);
+  return JSON.stringify(value);
 }
 
 /**
- * A JSON value written as a Python literal.
+ * A JSON value written as the Python literal the notebook receives (for
+ * showing a job's parameters).
  */
 export function pythonLiteral(value: JSONValue): string {
   if (value === null) {
@@ -322,7 +322,7 @@ export function pythonLiteral(value: JSONValue): string {
 }
 
 /**
- * The type of a parameter value in words, shown beside the input.
+ * The Python type the notebook receives for a parameter value, shown beside the input.
  */
 export function valueTypeLabel(value: JSONValue): string {
   if (value === null) {

@@ -1,9 +1,16 @@
 /**
  * The "Schedule this notebook" form, also used to edit a job.
  */
+import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { IConfig, IJob, JSONObject } from './api';
+import {
+  IConfig,
+  IJob,
+  INotebookFacts,
+  ISchedulePreview,
+  JSONObject
+} from './api';
 import { ReleaseSelect } from './clusters';
 import {
   ErrorMessage,
@@ -18,19 +25,21 @@ import {
 import {
   FieldErrors,
   IParameterRow,
+  browserTimeZone,
   IScheduleValues,
   identifierProblem,
   initialScheduleValues,
   jobChanges,
   newJobBody,
-  previewRuns,
+  previewQuery,
   scheduleValuesOfJob,
   validateSchedule
 } from './forms';
 import { dateTimeText, defaultRelease, intervalLabel } from './format';
 import { AtmoModel } from './model';
 import { showModal } from './modal';
-import { valueFromInput, valueToInput, valueTypeLabel } from './params';
+import { valueFromInput, valueTypeLabel } from './params';
+import { errorMessage } from './utils';
 
 /**
  * What the form schedules or edits.
@@ -40,10 +49,10 @@ export type ScheduleTarget =
       kind: 'create';
       /** the notebook's path in the Jupyter files */
       notebookPath: string;
-      /** read from its `parameters` cell */
-      parameters: JSONObject;
-      /** parameter lines that could not be read */
-      skipped: string[];
+      /** not used: the server reads the notebook's parameters (notebook-facts) */
+      parameters?: JSONObject;
+      /** not used, as `parameters` */
+      skipped?: string[];
       /** run before the job is sent (saves the open notebook) */
       beforeSubmit?: () => Promise<void>;
     }
@@ -134,6 +143,92 @@ function useIdentifierCheck(
   return result;
 }
 
+/**
+ * The next runs of the schedule in the form, as the server computes them
+ * (a moment after the last change), or why there are none.
+ */
+function useSchedulePreview(
+  model: AtmoModel,
+  values: IScheduleValues
+): { preview: ISchedulePreview | null; problem: string } {
+  const query = JSON.stringify(previewQuery(values));
+  const [state, setState] = React.useState<{
+    preview: ISchedulePreview | null;
+    problem: string;
+  }>({ preview: null, problem: '' });
+  React.useEffect(() => {
+    let cancelled = false;
+    const timer = window.setTimeout(() => {
+      model
+        .previewSchedule(JSON.parse(query))
+        .then(preview => {
+          if (!cancelled) {
+            const problem =
+              preview.runs.length === 0 ? 'This schedule never runs.' : '';
+            setState({ preview, problem });
+          }
+        })
+        .catch(reason => {
+          if (!cancelled) {
+            const found = requestErrors(reason, PREVIEW_FIELDS);
+            const problem =
+              Object.values(found.errors)[0] ?? found.message ?? '';
+            setState({
+              preview: null,
+              problem: problem || errorMessage(reason)
+            });
+          }
+        });
+    }, 300);
+    return () => {
+      cancelled = true;
+      window.clearTimeout(timer);
+    };
+  }, [query]);
+  return state;
+}
+
+const PREVIEW_FIELDS = [
+  'interval_in_hours',
+  'schedule',
+  'timezone',
+  'start_date',
+  'end_date'
+];
+
+/**
+ * What the server read from the notebook to be scheduled (null until then,
+ * and when editing).
+ */
+function useNotebookFacts(
+  model: AtmoModel,
+  notebookPath: string | null
+): INotebookFacts | null {
+  const [facts, setFacts] = React.useState<INotebookFacts | null>(null);
+  React.useEffect(() => {
+    if (notebookPath === null) {
+      return;
+    }
+    let cancelled = false;
+    model
+      .notebookFacts(notebookPath)
+      .then(found => {
+        if (!cancelled) {
+          setFacts(found);
+        }
+      })
+      .catch(reason => {
+        console.warn(
+          `atmo-lab: cannot read ${notebookPath}: ${errorMessage(reason)}`
+        );
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [notebookPath]);
+  return facts;
+}
+
 function ParameterRows(props: {
   rows: IParameterRow[];
   errors: FieldErrors;
@@ -156,14 +251,14 @@ function ParameterRows(props: {
       <legend id={legendId}>Parameters</legend>
       <p className="atmo-Field-hint">
         Passed to papermill; prefilled from the cell tagged{' '}
-        <code>parameters</code>. Values are Python literals (<code>3</code>,{' '}
-        <code>'text'</code>, <code>True</code>, <code>[1, 2]</code>); anything
+        <code>parameters</code>. Values are JSON (<code>3</code>,{' '}
+        <code>"text"</code>, <code>true</code>, <code>[1, 2]</code>); anything
         else is sent as text.
       </p>
       {props.rows.map((row, index) => (
         <div className="atmo-ParamRow" key={index}>
-          <input
-            className="jp-mod-styled atmo-Input"
+          <InputGroup
+            className="atmo-Input"
             type="text"
             aria-label={`Name of parameter ${index + 1}`}
             placeholder="name"
@@ -172,8 +267,8 @@ function ParameterRows(props: {
             onChange={e => update(index, { name: e.target.value })}
           />
           <span aria-hidden="true">=</span>
-          <input
-            className="jp-mod-styled atmo-Input"
+          <InputGroup
+            className="atmo-Input"
             type="text"
             aria-label={`Value of parameter ${row.name || index + 1}`}
             placeholder="value"
@@ -205,8 +300,8 @@ function ParameterRows(props: {
       </button>
       {props.skipped.length > 0 ? (
         <p className="atmo-Field-hint">
-          Not read from the parameters cell (not a simple value):{' '}
-          {props.skipped.join(', ')}.
+          Not offered from the parameters cell (not a plain value, or set by
+          atmo_lab): {props.skipped.join(', ')}.
         </p>
       ) : null}
       {props.errors.parameters ? (
@@ -232,17 +327,29 @@ export function ScheduleForm(props: {
   const editing = target.kind === 'edit';
   const [values, setValues] = React.useState<IScheduleValues>(() =>
     target.kind === 'edit'
-      ? scheduleValuesOfJob(target.job, valueToInput)
+      ? scheduleValuesOfJob(target.job, config)
       : {
-          ...initialScheduleValues(
-            target.notebookPath,
-            config,
-            target.parameters,
-            valueToInput
-          ),
+          ...initialScheduleValues(config, null),
           emr_release: defaultRelease(model.releases)
         }
   );
+  const facts = useNotebookFacts(
+    model,
+    target.kind === 'create' ? target.notebookPath : null
+  );
+  React.useEffect(() => {
+    if (facts === null) {
+      return;
+    }
+    // What the notebook gives fills the fields not typed in yet.
+    const found = initialScheduleValues(config, facts);
+    setValues(v => ({
+      ...v,
+      identifier: v.identifier || found.identifier,
+      description: v.description || found.description,
+      parameters: v.parameters.length > 0 ? v.parameters : found.parameters
+    }));
+  }, [facts]);
   const [errors, setErrors] = React.useState<FieldErrors>({});
   const [message, setMessage] = React.useState('');
   const [busy, setBusy] = React.useState(false);
@@ -344,7 +451,10 @@ export function ScheduleForm(props: {
   };
 
   const previewNow = Date.now();
-  const preview = previewRuns(values, previewNow);
+  const { preview, problem: previewProblem } = useSchedulePreview(
+    model,
+    values
+  );
   const availabilityText: { [state: string]: string } = {
     checking: 'Checking…',
     available: 'Available.',
@@ -387,9 +497,9 @@ export function ScheduleForm(props: {
               </span>
             }
           >
-            <input
+            <InputGroup
               {...controlProps(ids.identifier, 'identifier', shownErrors, true)}
-              className="jp-mod-styled atmo-Input"
+              className="atmo-Input"
               type="text"
               autoComplete="off"
               spellCheck={false}
@@ -447,18 +557,16 @@ export function ScheduleForm(props: {
               label="Runs"
               errors={errors}
             >
-              <select
+              <HTMLSelect
                 {...controlProps(ids.interval, 'interval_in_hours', errors)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 value={values.interval_in_hours}
                 onChange={e => set('interval_in_hours', e.target.value)}
-              >
-                {config.job_intervals.map(h => (
-                  <option key={h} value={String(h)}>
-                    {intervalLabel(h)}
-                  </option>
-                ))}
-              </select>
+                options={config.job_intervals.map(h => ({
+                  value: String(h),
+                  label: intervalLabel(h)
+                }))}
+              />
             </Field>
           ) : (
             <>
@@ -469,9 +577,9 @@ export function ScheduleForm(props: {
                 errors={errors}
                 hint="minute hour day-of-month month day-of-week, e.g. 0 6 * * 1 = Mondays at 06:00"
               >
-                <input
+                <InputGroup
                   {...controlProps(ids.cron, 'schedule', errors, true)}
-                  className="jp-mod-styled atmo-Input atmo-Mono"
+                  className="atmo-Input atmo-Mono"
                   type="text"
                   spellCheck={false}
                   value={values.schedule}
@@ -484,9 +592,9 @@ export function ScheduleForm(props: {
                 label="Time zone"
                 errors={errors}
               >
-                <input
+                <InputGroup
                   {...controlProps(ids.timezone, 'timezone', errors)}
-                  className="jp-mod-styled atmo-Input"
+                  className="atmo-Input"
                   type="text"
                   list={ids.zones}
                   spellCheck={false}
@@ -502,16 +610,19 @@ export function ScheduleForm(props: {
             </>
           )}
           <div className="atmo-Preview" id={ids.preview} aria-live="polite">
-            {preview.problem ? (
-              <span className="atmo-Muted">{preview.problem}</span>
-            ) : (
+            {previewProblem ? (
+              <span className="atmo-Muted">{previewProblem}</span>
+            ) : preview === null ? null : (
               <>
-                <span>Next runs ({preview.zone}):</span>
+                <span>Next runs ({previewZone(values, preview)}):</span>
                 <ol>
                   {preview.runs.map(run => (
-                    <li key={run.getTime()}>
-                      {dateTimeText(run, preview.zone)}
-                      {run.getTime() <= previewNow + 60000 ? ' (now)' : ''}
+                    <li key={run}>
+                      {dateTimeText(
+                        new Date(run),
+                        previewZone(values, preview)
+                      )}
+                      {Date.parse(run) <= previewNow + 60000 ? ' (now)' : ''}
                     </li>
                   ))}
                 </ol>
@@ -526,9 +637,9 @@ export function ScheduleForm(props: {
               errors={errors}
               hint={editing ? undefined : 'Empty: now.'}
             >
-              <input
+              <InputGroup
                 {...controlProps(ids.start, 'start_date', errors, !editing)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 type="datetime-local"
                 value={values.start_date}
                 onChange={e => set('start_date', e.target.value)}
@@ -541,9 +652,9 @@ export function ScheduleForm(props: {
               errors={errors}
               hint="Empty: never."
             >
-              <input
+              <InputGroup
                 {...controlProps(ids.end, 'end_date', errors, true)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 type="datetime-local"
                 value={values.end_date}
                 onChange={e => set('end_date', e.target.value)}
@@ -560,17 +671,18 @@ export function ScheduleForm(props: {
               label="Runs on"
               errors={errors}
             >
-              <select
+              <HTMLSelect
                 {...controlProps(ids.executor, 'executor', errors)}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 value={values.executor}
                 onChange={e =>
                   set('executor', e.target.value as IScheduleValues['executor'])
                 }
-              >
-                <option value="emr">a new EMR cluster per run</option>
-                <option value="local">this machine (papermill)</option>
-              </select>
+                options={[
+                  { value: 'emr', label: 'a new EMR cluster per run' },
+                  { value: 'local', label: 'this machine (papermill)' }
+                ]}
+              />
             </Field>
             <Field
               id={ids.timeout}
@@ -579,14 +691,14 @@ export function ScheduleForm(props: {
               errors={errors}
               hint="1–24; a run is stopped after it."
             >
-              <input
+              <InputGroup
                 {...controlProps(
                   ids.timeout,
                   'job_timeout_hours',
                   errors,
                   true
                 )}
-                className="jp-mod-styled atmo-Input"
+                className="atmo-Input"
                 type="number"
                 min={1}
                 max={24}
@@ -608,9 +720,9 @@ export function ScheduleForm(props: {
                     : `Nodes, at most ${config.max_cluster_size}.`
                 }
               >
-                <input
+                <InputGroup
                   {...controlProps(ids.size, 'size', errors, true)}
-                  className="jp-mod-styled atmo-Input"
+                  className="atmo-Input"
                   type="number"
                   min={1}
                   max={config.max_cluster_size ?? undefined}
@@ -659,7 +771,7 @@ export function ScheduleForm(props: {
         <ParameterRows
           rows={values.parameters}
           errors={errors}
-          skipped={target.kind === 'create' ? target.skipped : []}
+          skipped={facts?.skipped ?? []}
           onChange={rows => set('parameters', rows)}
         />
         <ErrorMessage message={message} />
@@ -672,6 +784,17 @@ export function ScheduleForm(props: {
       />
     </form>
   );
+}
+
+/**
+ * The zone the preview's times are shown in: the cron schedule's, or the
+ * browser's for an interval.
+ */
+function previewZone(
+  values: IScheduleValues,
+  preview: ISchedulePreview
+): string {
+  return values.kind === 'cron' ? preview.timezone : browserTimeZone();
 }
 
 /**

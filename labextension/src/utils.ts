@@ -1,7 +1,9 @@
 /**
- * Pure helpers shared by the atmo-lab frontend (no JupyterLab imports, so
- * they can be unit tested directly).
+ * Pure helpers shared by the atmo-lab frontend (no widgets, so they can be
+ * unit tested directly).
  */
+import { URLExt } from '@jupyterlab/coreutils';
+import { PartialJSONObject } from '@lumino/coreutils';
 
 /**
  * A value allowed in a query string; `undefined` and `null` are left out.
@@ -20,16 +22,13 @@ export function withQuery(
   path: string,
   params: { [name: string]: QueryValue } = {}
 ): string {
-  const parts: string[] = [];
+  const given: PartialJSONObject = {};
   for (const [name, value] of Object.entries(params)) {
-    if (value === undefined || value === null) {
-      continue;
+    if (value !== undefined && value !== null) {
+      given[name] = value;
     }
-    parts.push(
-      `${encodeURIComponent(name)}=${encodeURIComponent(String(value))}`
-    );
   }
-  return parts.length > 0 ? `${path}?${parts.join('&')}` : path;
+  return path + URLExt.objectToQueryString(given);
 }
 
 /**

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import urllib.parse
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -155,6 +157,34 @@ def test_open_output_of_an_older_run_opens_that_runs_notebook(page: Any, lab: La
     expect(output.locator(".jp-OutputArea-output").filter(has_text="hello first")).to_be_visible()
     expect(output.locator(".jp-OutputArea-output").filter(has_text="hello second")).to_have_count(0)
     shot(page, "older-2-output-open")
+
+
+def test_the_demo_notebook_schedules_as_the_form_opens(page: Any, lab: Lab) -> None:
+    """Its parameters cell sets scheduled_at too, which atmo_lab injects: not offered; the
+    description starts from its first heading."""
+    from playwright.sync_api import expect
+
+    import atmo_lab
+
+    sample = Path(atmo_lab.__file__).parent / "samples" / "analysis.ipynb"
+    shutil.copy(sample, lab.root / "analysis.ipynb")
+    panel = open_notebook(page, lab, "analysis.ipynb")
+    panel.locator('[data-command="atmo-lab:schedule-notebook"]').click()
+    dialog = page.get_by_role("dialog", name="Schedule this notebook")
+    expect(dialog.get_by_label("Description")).to_have_value("Daily temperature report")
+    expect(dialog.get_by_label("Value of parameter city")).to_have_value("Berlin")
+    expect(dialog.get_by_label("Value of parameter days")).to_have_value("7")
+    expect(dialog.get_by_label("Value of parameter scheduled_at")).to_have_count(0)
+    expect(dialog).to_contain_text("scheduled_at")  # named as not offered
+    expect(dialog.get_by_label("Runs", exact=True)).to_have_value(
+        str(lab.api("GET", "config")["default_interval_in_hours"])
+    )
+    expect(dialog.locator(".atmo-Preview li")).to_have_count(3)
+    dialog.get_by_role("button", name="Schedule", exact=True).click()
+    expect(dialog).to_be_hidden()
+    job = job_named(lab, "analysis")
+    assert job["parameters"] == {"city": "Berlin", "days": 7}
+    assert job["description"] == "Daily temperature report"
 
 
 def test_schedule_dialog_names_a_bad_or_taken_identifier(page: Any, lab: Lab) -> None:

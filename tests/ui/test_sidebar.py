@@ -43,7 +43,7 @@ def test_add_keys_with_field_errors(page: Any, lab: Lab, tmp_path: Any) -> None:
     key_box = dialog.get_by_label("Public key")
     expect(key_box).to_be_focused()
 
-    # A private key is refused before anything is sent, next to the field.
+    # A private key is refused (by the server, which knows every kind), next to the field.
     key_box.fill(private_key_pem())
     dialog.get_by_label("Title").fill("laptop")
     dialog.get_by_role("button", name="Add key").click()
@@ -56,6 +56,20 @@ def test_add_keys_with_field_errors(page: Any, lab: Lab, tmp_path: Any) -> None:
     expect(field_error(dialog, "key")).to_be_visible()
     expect(dialog).to_be_visible()
     shot(page, "keys-1-server-field-error")
+
+    # A pasted key's comment becomes the title, as a chosen file's does.
+    dialog.get_by_label("Title").fill("")
+    key_box.fill("")
+    pasted = public_key(comment="ann@laptop")
+    key_box.evaluate(
+        """(box, text) => {
+            const data = new DataTransfer();
+            data.setData('text/plain', text);
+            box.dispatchEvent(new ClipboardEvent('paste', {clipboardData: data, bubbles: true}));
+        }""",
+        pasted,
+    )
+    expect(dialog.get_by_label("Title")).to_have_value("ann@laptop")
 
     # A .pub file fills the key and, from its comment, the title.
     line = public_key(comment="ann@workstation")

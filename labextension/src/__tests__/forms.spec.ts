@@ -1,19 +1,18 @@
 /**
  * Form validation and request bodies.
  */
-import { IJob, ISSHKey } from '../api';
+import { IJob, INotebookFacts, ISSHKey } from '../api';
 import {
+  MIN_RESIZE,
   extendChoices,
   fromLocalInput,
-  identifierFromFileName,
   identifierProblem,
   initialLaunchValues,
   initialScheduleValues,
-  intervalRuns,
   jobChanges,
   launchBody,
   newJobBody,
-  previewRuns,
+  previewQuery,
   readPublicKeyFile,
   resizeProblem,
   scheduleValuesOfJob,
@@ -23,7 +22,6 @@ import {
   validateLaunch,
   validateSchedule
 } from '../forms';
-import { valueToInput } from '../params';
 
 const key = (id: number, created_at: string): ISSHKey => ({
   id,
@@ -45,6 +43,7 @@ const CONFIG = {
   max_cluster_lifetime: 24,
   default_cluster_lifetime: 8,
   job_intervals: [24, 168, 720],
+  default_interval_in_hours: 168,
   job_executor: 'local' as const
 };
 
@@ -58,21 +57,6 @@ describe('identifiers', () => {
     expect(identifierProblem('a'.repeat(101))).toBe(
       'Use at most 100 characters.'
     );
-  });
-
-  it('derives one from a notebook file name', () => {
-    expect(identifierFromFileName('Reports/Monthly Report (v2).ipynb')).toBe(
-      'monthly-report-v2'
-    );
-    expect(identifierFromFileName('daily_KPIs.ipynb')).toBe('daily-kpis');
-    expect(identifierFromFileName('über.ipynb')).toBe('ber');
-    expect(identifierFromFileName('___.ipynb')).toBe('notebook');
-    expect(identifierFromFileName('x'.repeat(120) + '.ipynb')).toHaveLength(
-      100
-    );
-    for (const name of ['A B.ipynb', '-x-.ipynb', 'Ünïcödé 🙂.ipynb']) {
-      expect(identifierProblem(identifierFromFileName(name))).toBeNull();
-    }
   });
 });
 
@@ -157,8 +141,11 @@ describe('launch form', () => {
     expect(extendChoices(1)).toEqual([2]);
     expect(resizeProblem('5', 3, 30)).toBeNull();
     expect(resizeProblem('3', 3, 30)).toBe('The cluster already has 3 nodes.');
-    expect(resizeProblem('40', 3, 30)).toBe('Use a number from 1 to 30.');
-    expect(resizeProblem('x', 3, null)).toBe('Enter a whole number 1 or more.');
+    expect(resizeProblem('40', 3, 30)).toBe('Use a number from 2 to 30.');
+    expect(resizeProblem('x', 3, null)).toBe('Enter a whole number 2 or more.');
+    // the server keeps a cluster with core nodes at 2 or more (test_clusters.py)
+    expect(MIN_RESIZE).toBe(2);
+    expect(resizeProblem('1', 3, 30)).toBe('Use a number from 2 to 30.');
   });
 });
 
@@ -180,19 +167,19 @@ describe('keys', () => {
     });
   });
 
-  it('refuses private keys plainly', () => {
+  it('leaves private keys to the server', () => {
     expect(validateKey({ title: 'laptop', key: 'ssh-ed25519 AAAA' })).toEqual(
       {}
     );
-    expect(
-      validateKey({
-        title: ' ',
-        key: '-----BEGIN OPENSSH PRIVATE KEY-----\nabc'
-      })
-    ).toEqual({
-      title: 'Enter a title, e.g. the computer the key is on.',
-      key: 'This is a private key. Never share it: paste the public key (the .pub file) instead.'
-    });
+    // whatever the kind (test_keys.py: the server names every one)
+    for (const key of [
+      '-----BEGIN OPENSSH PRIVATE KEY-----\nabc',
+      'PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none'
+    ]) {
+      expect(validateKey({ title: ' ', key })).toEqual({
+        title: 'Enter a title, e.g. the computer the key is on.'
+      });
+    }
     expect(validateKey({ title: 'x'.repeat(101), key: '' })).toEqual({
       title: 'Use at most 100 characters.',
       key: 'Paste a public key (the contents of a .pub file).'
@@ -201,23 +188,58 @@ describe('keys', () => {
 });
 
 describe('schedule form', () => {
-  const initial = () =>
-    initialScheduleValues(
-      'work/Daily Report.ipynb',
-      CONFIG,
-      { day: '2026-11-01', n: 3 },
-      valueToInput
-    );
+  const FACTS: INotebookFacts = {
+    notebook_path: 'work/Daily Report.ipynb',
+    identifier: 'daily-report',
+    title: 'Daily report',
+    parameters: { day: '2026-11-01', n: 3, flags: [true, null], s: '3' },
+    skipped: ['scheduled_at']
+  };
+  const initial = () => initialScheduleValues(CONFIG, FACTS);
 
-  it('prefills from the notebook', () => {
+  it('prefills from what the server read in the notebook', () => {
     const values = initial();
     expect(values.identifier).toBe('daily-report');
+    expect(values.description).toBe('Daily report');
     expect(values.kind).toBe('interval');
+    expect(values.interval_in_hours).toBe('168'); // the server's default
     expect(values.executor).toBe('local');
     expect(values.parameters).toEqual([
       { name: 'day', value: '2026-11-01' },
-      { name: 'n', value: '3' }
+      { name: 'n', value: '3' },
+      { name: 'flags', value: '[true,null]' },
+      { name: 's', value: '"3"' }
     ]);
+    const empty = initialScheduleValues(CONFIG, null);
+    expect([empty.identifier, empty.description, empty.parameters]).toEqual([
+      '',
+      '',
+      []
+    ]);
+  });
+
+  it('leaves parameter names, cron and time zones to the server', () => {
+    // test_jobs_forms.py: the server takes café and refuses class and scheduled_at
+    const values = {
+      ...initial(),
+      kind: 'cron' as const,
+      schedule: '0 6 * *',
+      timezone: 'Mars/Base',
+      parameters: ['café', 'class', 'scheduled_at'].map(name => ({
+        name,
+        value: '1'
+      }))
+    };
+    expect(validateSchedule(values, CONFIG)).toEqual({});
+    expect(
+      validateSchedule(
+        { ...values, schedule: ' ', parameters: [{ name: '', value: '1' }] },
+        CONFIG
+      )
+    ).toEqual({
+      schedule: 'Enter a cron expression.',
+      parameters: 'Name every parameter that has a value.'
+    });
   });
 
   it('checks every field', () => {
@@ -229,15 +251,14 @@ describe('schedule form', () => {
         identifier: 'Bad',
         description: ' ',
         kind: 'cron',
-        schedule: '0 6 * *',
-        timezone: 'Mars/Base',
+        schedule: '',
         job_timeout_hours: '25',
         size: '0',
         start_date: '2026-12-01T00:00',
         end_date: '2026-11-01T00:00',
         parameters: [
           { name: 'ok', value: '1' },
-          { name: '1bad', value: '2' }
+          { name: ' ', value: '2' }
         ]
       },
       CONFIG
@@ -250,11 +271,9 @@ describe('schedule form', () => {
         'job_timeout_hours',
         'parameters',
         'schedule',
-        'size',
-        'timezone'
+        'size'
       ].sort()
     );
-    expect(errors.schedule).toContain('5 fields');
     expect(errors.end_date).toBe('The end must be after the start.');
     expect(
       validateSchedule(
@@ -292,6 +311,7 @@ describe('schedule form', () => {
       parameters: [
         { name: 'day', value: '2026-11-01' },
         { name: 'n', value: '3' },
+        { name: 'who', value: '"3"' },
         { name: '', value: '' }
       ]
     };
@@ -303,7 +323,7 @@ describe('schedule form', () => {
       size: 1,
       job_timeout_hours: 24,
       executor: 'local',
-      parameters: { day: '2026-11-01', n: 3 },
+      parameters: { day: '2026-11-01', n: 3, who: '3' },
       schedule: '0 6 * * 1',
       timezone: 'Europe/Berlin',
       emr_release: '7.5.0'
@@ -341,7 +361,7 @@ describe('schedule form', () => {
       owner: 'ann',
       created_at: '2026-11-01T06:00:00Z'
     };
-    const values = scheduleValuesOfJob(job, valueToInput);
+    const values = scheduleValuesOfJob(job, CONFIG);
     expect(jobChanges(values, job)).toEqual({});
     expect(
       jobChanges(
@@ -368,26 +388,28 @@ describe('schedule form', () => {
     });
   });
 
-  it('previews interval runs on the start date grid', () => {
-    const now = Date.parse('2026-11-21T12:00:00Z');
-    const future = intervalRuns('2026-11-22T06:00:00Z', 24, 3, now).map(d =>
-      d.toISOString()
-    );
-    expect(future).toEqual([
-      '2026-11-22T06:00:00.000Z',
-      '2026-11-23T06:00:00.000Z',
-      '2026-11-24T06:00:00.000Z'
-    ]);
-    // A past start is due at once, then keeps its grid.
-    const past = intervalRuns('2026-11-20T06:00:00Z', 24, 3, now).map(d =>
-      d.toISOString()
-    );
-    expect(past).toEqual([
-      '2026-11-21T12:00:00.000Z',
-      '2026-11-22T06:00:00.000Z',
-      '2026-11-23T06:00:00.000Z'
-    ]);
-    expect(intervalRuns(null, 168, 2, now)[0].getTime()).toBe(now);
+  it('asks the server for the preview of the form schedule', () => {
+    const start = '2027-01-04T09:00';
+    expect(previewQuery({ ...initial(), start_date: start })).toEqual({
+      interval_in_hours: 168,
+      start_date: fromLocalInput(start),
+      end_date: null,
+      count: 3
+    });
+    expect(
+      previewQuery({
+        ...initial(),
+        kind: 'cron',
+        schedule: ' 0 6 * * 1 ',
+        timezone: 'Europe/Berlin'
+      })
+    ).toEqual({
+      schedule: '0 6 * * 1',
+      timezone: 'Europe/Berlin',
+      start_date: null,
+      end_date: null,
+      count: 3
+    });
   });
 
   it('converts datetime-local values', () => {
@@ -396,87 +418,5 @@ describe('schedule form', () => {
     expect(toLocalInput(iso)).toBe('2026-11-21T08:30');
     expect(fromLocalInput('')).toBeNull();
     expect(toLocalInput(null)).toBe('');
-  });
-});
-
-describe('previewRuns', () => {
-  const now = Date.parse('2026-11-21T12:00:00Z');
-  const base = () => ({
-    ...initialScheduleValues('a.ipynb', CONFIG, {}, valueToInput)
-  });
-
-  it('previews cron schedules in their time zone', () => {
-    const preview = previewRuns(
-      {
-        ...base(),
-        kind: 'cron',
-        schedule: '0 6 * * 1',
-        timezone: 'Europe/Berlin'
-      },
-      now
-    );
-    expect(preview.zone).toBe('Europe/Berlin');
-    expect(preview.problem).toBe('');
-    expect(preview.runs.map(d => d.toISOString())).toEqual([
-      '2026-11-23T05:00:00.000Z',
-      '2026-11-30T05:00:00.000Z',
-      '2026-12-07T05:00:00.000Z'
-    ]);
-  });
-
-  it('starts at the start date', () => {
-    const start = toLocalInput('2027-01-04T00:00:00Z');
-    const preview = previewRuns(
-      {
-        ...base(),
-        kind: 'cron',
-        schedule: '0 6 * * 1',
-        timezone: 'UTC',
-        start_date: start
-      },
-      now
-    );
-    expect(preview.runs[0].toISOString()).toBe('2027-01-04T06:00:00.000Z');
-  });
-
-  it('explains bad expressions and empty schedules', () => {
-    expect(
-      previewRuns({ ...base(), kind: 'cron', schedule: '0 6 *' }, now).problem
-    ).toContain('5 fields');
-    expect(
-      previewRuns(
-        { ...base(), kind: 'cron', schedule: '0 0 31 2 *', timezone: 'UTC' },
-        now
-      ).problem
-    ).toBe('This schedule never runs.');
-    expect(
-      previewRuns(
-        {
-          ...base(),
-          kind: 'cron',
-          schedule: '0 0 * * *',
-          timezone: 'Nowhere/X'
-        },
-        now
-      ).problem
-    ).toContain('Unknown time zone');
-    expect(
-      previewRuns(
-        { ...base(), kind: 'cron', schedule: '0 0 L * *', timezone: 'UTC' },
-        now
-      ).problem
-    ).toBe('No preview for L, W or # (the server checks them).');
-  });
-
-  it('previews intervals from now', () => {
-    const preview = previewRuns(
-      { ...base(), kind: 'interval', interval_in_hours: '168' },
-      now
-    );
-    expect(preview.runs.map(d => d.getTime() - now)).toEqual([
-      0,
-      168 * 3600000,
-      336 * 3600000
-    ]);
   });
 });

@@ -121,7 +121,9 @@ describe('form values', () => {
   it('reads what people type', () => {
     expect(valueFromInput('3')).toBe(3);
     expect(valueFromInput('hello world')).toBe('hello world');
-    expect(valueFromInput("'3'")).toBe('3');
+    expect(valueFromInput('"3"')).toBe('3');
+    expect(valueFromInput('True')).toBe('True'); // JSON, not Python: text
+    expect(valueFromInput('{"k": true}')).toEqual({ k: true });
     expect(valueFromInput('2026-11-01')).toBe('2026-11-01');
     expect(valueFromInput('[1, 2]')).toEqual([1, 2]);
     expect(valueFromInput('  ')).toBe('');
@@ -142,7 +144,13 @@ describe('form values', () => {
       expect(valueFromInput(valueToInput(value))).toEqual(value);
     }
     expect(valueToInput('hello')).toBe('hello');
-    expect(valueToInput('3')).toBe("'3'");
+    expect(valueToInput('3')).toBe('"3"');
+    expect(valueToInput({ a: [true, null, "it's"] })).toBe(
+      '{"a":[true,null,"it\'s"]}'
+    );
+  });
+
+  it('shows values as the notebook receives them', () => {
     expect(pythonLiteral({ a: [true, null, "it's"] })).toBe(
       "{'a': [True, None, 'it\\'s']}"
     );

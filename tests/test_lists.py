@@ -1,5 +1,5 @@
-"""Lists read rows straight from the store (atmo_lab.views); single reads and the answers to
-changes serialise ORM objects. Both must give the same object, on SQLite and PostgreSQL."""
+"""Lists and single reads give each object through one ``*_to_dict``: a listed object is the
+object read or changed, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,20 +10,17 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import bindparam, literal_column, select, table, text
 
 from atmo_lab.clusters import service as clusters
 from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
 from atmo_lab.errors import ValidationFailed
 from atmo_lab.jobs import service as jobs
-from atmo_lab.jobs.models import Job, JobRun
+from atmo_lab.jobs.models import JobRun
 from atmo_lab.keys import service as keys
 from atmo_lab.notifications import service as notifications
 from atmo_lab.notifications.service import notify
-from atmo_lab.pages import NO_CURSOR
-from atmo_lab.store import CompiledRead, utcnow
-from atmo_lab.validation import iso
+from atmo_lab.store import utcnow
 
 from .support import public_key
 from .test_jobs_support import job_body
@@ -92,7 +89,7 @@ def test_a_notification_listed_is_the_notification_marked_read(core: Core) -> No
     assert notifications.list_notifications(core, caller, unread=True).items == []
 
 
-def test_a_page_is_sent_as_the_texts_the_store_wrote(core: Core) -> None:
+def test_a_page_is_sent_as_its_items(core: Core) -> None:
     caller = core.caller()
     for i in range(3):
         jobs.create_job(core, caller, job_body(identifier=f"job-{i}", description=f'é {i} \\ "✓"'))
@@ -152,35 +149,6 @@ def test_pages_of_one_owner_or_everyone(core: Core) -> None:
 
 
 @pytest.mark.parametrize(
-    "stored",
-    [
-        "2026-03-01 09:00:00.000000",
-        "2026-03-01 09:00:00.000250",
-        "2026-03-01 09:00:00",  # written by hand or by CURRENT_TIMESTAMP
-        "2026-03-01 09:00:00.5",
-        "2026-03-01T09:00:00.123",
-    ],
-)
-def test_sqlite_timestamps_are_formatted_as_iso_formats_them(core: Core, stored: str) -> None:
-    if not core.store.is_sqlite:
-        pytest.skip("SQLite's text timestamps")
-    caller = core.caller()
-    created = jobs.create_job(core, caller, job_body())
-    run = add_run(core, created["id"], "RUNNING", started_at=dt.datetime(2026, 3, 1, 8, tzinfo=UTC))
-    with core.store.session() as session:  # as a hand-written row or CURRENT_TIMESTAMP stores it
-        session.execute(
-            text("UPDATE job_runs SET scheduled_at = :t, finished_at = :t WHERE id = :id"),
-            {"t": stored, "id": run},
-        )
-    [listed] = jobs.list_runs(core, caller, created["id"]).items
-    parsed = dt.datetime.fromisoformat(stored).replace(tzinfo=UTC)
-    assert listed["scheduled_at"] == listed["finished_at"] == iso(parsed)
-    start = dt.datetime(2026, 3, 1, 8, tzinfo=UTC)
-    assert listed["duration_seconds"] == (parsed - start).total_seconds()
-    assert listed["ready_at"] is None
-
-
-@pytest.mark.parametrize(
     "text", ["null", "{}", '{"n": 3, "who": "x"}', '{"é": ["\\u0000", 1.5, null]}', "[]", '"s"']
 )
 def test_json_columns_read_back_as_json_loads_reads_them(core: Core, text: str) -> None:
@@ -222,105 +190,30 @@ def test_every_list_takes_the_same_page_sizes(core: Core, listing: Any) -> None:
 
 
 def test_a_list_read_leaves_its_connection_as_it_found_it(core: Core) -> None:
-    # read_rows runs outside transactions; the next writer on the same pooled connection must
-    # still be in one, so that its failure takes back what it wrote.
     clusters.list_clusters(core, core.caller(), status="all")
     assert_a_failed_write_leaves_nothing(core)
 
 
-def test_a_failed_list_read_discards_its_connection(core: Core) -> None:
-    broken = select(literal_column("1")).select_from(table("no_such_table"))
-    for _ in range(3):  # more than once: the pool hands out a working connection each time
-        with pytest.raises(Exception, match="no_such_table"):
-            core.store.read_rows(broken, {})
-        assert_a_failed_write_leaves_nothing(core)
-    assert core.store.engine.pool.checkedout() == 0
-
-
-def test_a_list_statement_is_compiled_once_with_its_own_values(core: Core) -> None:
-    statement = select(literal_column("1")).where(bindparam("owner") == literal_column("'a'"))
-    with pytest.raises(ValueError, match=r"\['owner'\]"):
-        core.store.read_rows(statement, {})
-    assert core.store.read_rows(statement, {"owner": "a"}) == [(1,)]
-    assert core.store.read_rows(statement, {"owner": "b"}) == []
-    expanding = select(Cluster.id).where(Cluster.status.in_(["RUNNING", "WAITING"]))
-    with pytest.raises(ValueError, match="expanding"):
-        core.store.read_rows(expanding, {})
-    counted = select(literal_column("1")).limit(bindparam("n", literal_execute=True))
-    assert core.store.read_rows(counted, {"n": 1}) == [(1,)]
-    assert core.store.read_rows(counted, {"n": 0}) == []
-    with pytest.raises(ValueError, match="n: '1; DROP TABLE jobs' is not a whole number"):
-        core.store.read_rows(counted, {"n": "1; DROP TABLE jobs"})
-
-
 def postgres_only(core: Core) -> None:
     if core.store.is_sqlite:
-        pytest.skip("PostgreSQL: SQLite has no server, plans or pings")
+        pytest.skip("PostgreSQL: SQLite has no server to drop connections")
 
 
-def test_a_list_page_is_planned_once_on_postgresql(core: Core) -> None:
-    # With a LIMIT left as a parameter, PostgreSQL plans the statement anew at every execution
-    # once a table has a few thousand rows (below that, a generic plan looks cheap anyway).
+def test_a_list_reads_on_after_the_server_dropped_its_connections(core: Core) -> None:
     postgres_only(core)
-    job = jobs.create_job(core, core.caller(), job_body())
-    for status in ("TERMINATED", "TERMINATED", "RUNNING"):
-        add_run(core, job["id"], status)
-    copy_job_in_sql(core, job["id"], times=10_000)
-    statement = jobs._jobs_statement(False, lateral=True)
-    compiled = CompiledRead.of(statement, core.store.engine.dialect)
-    sql, params = compiled.execution({"owner": "alice", "page_after": NO_CURSOR, "page_rows": 26})
-    with psycopg.connect(postgres_url(core), autocommit=True) as conn:
-        for _ in range(12):  # psycopg prepares it at the 5th; PostgreSQL decides at the 5th run
-            assert len(conn.execute(sql, params).fetchall()) == 26
-        plans = conn.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements")
-        [(generic, custom)] = plans.fetchall()
-    assert generic >= 1, f"planned at every run: {custom} custom plans"
-
-
-def copy_job_in_sql(core: Core, job_id: int, times: int) -> None:
-    """`times` copies of a job, each with a copy of its runs, and fresh planner statistics."""
-    job_columns = [c.name for c in Job.__table__.columns if c.name not in ("id", "identifier")]
-    run_columns = [c.name for c in JobRun.__table__.columns if c.name not in ("id", "job_id")]
-    with core.store.session() as session:
-        session.execute(text(
-            f"INSERT INTO jobs (identifier, {', '.join(job_columns)})"
-            f" SELECT identifier || '-' || n, {', '.join(job_columns)}"
-            " FROM jobs, generate_series(1, :times) AS n WHERE id = :job_id"
-        ), {"times": times, "job_id": job_id})  # fmt: skip
-        session.execute(text(
-            f"INSERT INTO job_runs (job_id, {', '.join(run_columns)})"
-            f" SELECT jobs.id, {', '.join('job_runs.' + c for c in run_columns)}"
-            " FROM jobs JOIN job_runs ON job_runs.job_id = :job_id WHERE jobs.id <> :job_id"
-        ), {"job_id": job_id})  # fmt: skip
-    with core.store.engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        conn.commit()
-
-
-def postgres_url(core: Core) -> str:
-    return core.store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def test_a_list_read_is_not_pinged_and_reads_again_where_the_server_dropped_it(
-    core: Core, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    postgres_only(core)
-    pings = []
-    dialect = core.store.engine.dialect
-    ping = dialect.do_ping
-    monkeypatch.setattr(dialect, "do_ping", lambda conn: pings.append(1) or ping(conn))
     caller = core.caller()
     created = jobs.create_job(core, caller, job_body())
-    pings.clear()
     assert [j["id"] for j in jobs.list_jobs(core, caller).items] == [created["id"]]
-    assert pings == []  # a session pings the connection it takes; a list read does not
     drop_connections(core)
     assert [j["id"] for j in jobs.list_jobs(core, caller).items] == [created["id"]]
-    assert pings == [1]  # read again on a pinged connection
     drop_connections(core)
     assert jobs.get_job(core, caller, created["id"])["id"] == created["id"]
     assert_a_failed_write_leaves_nothing(core)
     assert core.store.engine.pool.checkedout() == 0
+
+
+def postgres_url(core: Core) -> str:
+    return core.store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def drop_connections(core: Core) -> None:
