@@ -32,7 +32,7 @@ READY_STATES = (RUNNING, WAITING)
 FINAL_STATES = (TERMINATED, TERMINATED_WITH_ERRORS)
 ALL_STATES = ACTIVE_STATES + FINAL_STATES
 
-# ``?status=`` filters of the list routes (reference/atmo.md §2.3: "" is in no group).
+# ``?status=`` filters of the list routes (a status of "" is in no group).
 STATUS_GROUPS: dict[str, tuple[str, ...] | None] = {
     "active": ACTIVE_STATES,
     "terminated": (TERMINATED,),

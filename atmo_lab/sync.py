@@ -1,4 +1,4 @@
-"""One paginated ListClusters pass that refreshes clusters and EMR job runs (atmo.md §4.3, §8).
+"""One paginated ListClusters pass that refreshes clusters and EMR job runs.
 
 Cost grows with pages, not with objects: DescribeCluster is called only for a RUNNING or
 WAITING cluster whose master address is still unknown, and the Spark Connect port is probed

@@ -64,7 +64,7 @@ def median(xs: Sequence[float]) -> float:
 
 
 def p95(xs: Sequence[float]) -> float:
-    """Nearest-rank 95th percentile (the formula peers.md §5.3 used for jupyter-scheduler)."""
+    """Nearest-rank 95th percentile (the formula used for jupyter-scheduler too)."""
     s = sorted(xs)
     return float(s[min(len(s) - 1, round(0.95 * (len(s) - 1)))])
 

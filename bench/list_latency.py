@@ -9,7 +9,7 @@ the default ``GET /clusters`` (active only).
 
 jupyter-scheduler 2.x, in its own venv (``ATMO_LAB_BENCH_JS_VENV``, default /tmp/js-venv; created
 with ``python -m venv`` + ``pip install jupyter-scheduler`` for the full run when missing),
-its SQLite db seeded with 10,000 job rows the way peers.md §5.3 did: ``GET /scheduler/jobs``
+its SQLite db seeded with 10,000 job rows: ``GET /scheduler/jobs``
 with ``max_items`` 25 and 1000 (its default), the last page (``next_token`` = total - 25) and
 the offset walk. One keep-alive HTTP client, the same for every server.
 """
@@ -180,7 +180,7 @@ def ensure_js_venv(install: bool) -> Path | None:
 
 
 def seed_js(db_path: Path, n: int) -> None:
-    """`n` completed jobs, as peers.md §5.3's inflate.py made them (job_files still computed)."""
+    """`n` completed jobs (job_files still computed)."""
     conn = sqlite3.connect(db_path)
     cols = [r[1] for r in conn.execute("pragma table_info(jobs)")]
     now_ms = int(time.time() * 1000)

@@ -8,7 +8,7 @@ store (SQLite) holds the matching rows. One round is timed three ways, on the sa
 - atmo_lab: ``atmo_lab.sync.sync_all`` — one paginated ListClusters pass for clusters and runs,
   DescribeCluster only for a RUNNING/WAITING cluster whose master address is unknown;
 - ATMO: ``update_clusters`` and ``update_jobs_statuses`` as two separate ListClusters passes,
-  each with its own CreatedAfter, then ``update_master_address`` (reference/atmo.md §4.3, §6.6);
+  each with its own CreatedAfter, then ``update_master_address``;
 - naive: one DescribeCluster per active cluster and per active run.
 
 Two states: *warm* (the steady state: the store already matches EMR and knows every master
@@ -29,7 +29,7 @@ from .common import OWNER, REGION, Measure, MotoServer, Row, Workdir, log, row_f
 SIZES = {"smoke": [(10, 10)], "full": [(10, 10), (100, 100), (1000, 1000)]}
 REPS = {"smoke": 1, "full": 5}
 REPS_LARGE = 3  # at (1000, 1000): naive is ~2,000 requests per round
-PAGE = 50  # moto's fixed ListClusters page size (runtime.md §1.1)
+PAGE = 50  # moto's fixed ListClusters page size
 STEP = [
     {
         "Name": "RunNotebook",

@@ -1,4 +1,4 @@
-"""What the worker does for clusters: terminate at expiry, warn an hour before (atmo.md §4.5)."""
+"""What the worker does for clusters: terminate at expiry, warn an hour before."""
 
 from __future__ import annotations
 

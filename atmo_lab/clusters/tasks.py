@@ -1,4 +1,4 @@
-"""Periodic cluster maintenance (cadences as ATMO's table, reference/atmo.md §7)."""
+"""Periodic cluster maintenance (ATMO's cadences)."""
 
 from __future__ import annotations
 

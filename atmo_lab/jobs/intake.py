@@ -1,4 +1,4 @@
-"""Validation of job fields for create and edit (API §3.4, reference/atmo.md §3.5)."""
+"""Validation of job fields for create and edit (docs/API.md §3.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The worker's periodic work for jobs: due runs exactly once, timeouts, expiry (atmo.md §6).
+"""The worker's periodic work for jobs: due runs exactly once, timeouts, expiry.
 
 Occurrences are claimed atomically in the store (``claim_due_jobs``), so any number of workers
 start each occurrence once; a claimed occurrence stays marked pending until it is handled, so

@@ -1,4 +1,4 @@
-"""Rules of scheduled jobs (reference/atmo.md §2.4, §3.5)."""
+"""Rules of scheduled jobs: intervals, timeouts, executors, identifiers."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Starting, syncing and ending runs; the worker's side of scheduling (atmo.md §6).
+"""Starting, syncing and ending runs; the worker's side of scheduling.
 
 Exactly-once rules:
 
@@ -73,7 +73,7 @@ def start_run(
 
 
 def launch_run(core: Core, job_id: int, scheduled_at: dt.datetime, manual: bool) -> int | None:
-    """Start a run of a job (run-now and the scheduler share this decision tree, atmo.md §6.2);
+    """Start a run of a job (run-now and the scheduler share this decision tree);
     the id of the run, or None when none was started.
 
     - no such job: NotFound (run-now) / None (scheduled);

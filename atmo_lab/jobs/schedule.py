@@ -5,7 +5,7 @@ All instants are timezone-aware UTC. Occurrences never precede ``start_date`` no
 
 - Interval jobs run at ``start_date + k * interval`` (k ≥ 0), in absolute hours, the way ATMO
   did (a "monthly" job runs every 720 h). The grid stays anchored at ``start_date``: editing a
-  job never re-anchors it to the edit time (reference/atmo.md §13).
+  job never re-anchors it to the edit time.
 - Cron jobs are evaluated on the wall clock of their IANA time zone, then stored in UTC. Daylight
   saving time follows Vixie cron: a wall time that does not exist (spring forward) runs at the
   transition; a wall time that happens twice (fall back) runs once, unless the hour field is a

@@ -1,7 +1,7 @@
 """Scheduled notebook jobs for a caller (API §3.4), and the worker's entry points.
 
 Owners do everything with their jobs; maintainers may read and run anyone's jobs but not
-change or delete them (reference/atmo.md §9); everyone else gets 404.
+change or delete them; everyone else gets 404.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Validation and fingerprints of OpenSSH public keys (reference/atmo.md §3.4, improved)."""
+"""Validation and fingerprints of OpenSSH public keys."""
 
 from __future__ import annotations
 

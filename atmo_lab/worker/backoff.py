@@ -1,4 +1,4 @@
-"""Full-jitter exponential backoff (reference/atmo.md §6.9)."""
+"""Full-jitter exponential backoff."""
 
 from __future__ import annotations
 
