@@ -335,7 +335,7 @@ def _rows(atmo: list[dict[str, float]], js: list[dict[str, float]]) -> list[Row]
             m(js, "total"),
             baseline,
             limit=1.0 if js else None,
-            target="≤ 1",
+            target="≤ 1" if js else "",
         ),
         row_from(
             bench, "atmo_lab: POST run → succeeded", to_succeeded, m(js, "to_succeeded"), baseline
