@@ -21,6 +21,7 @@ BENCHMARKS = {
     "3": ("scheduling", "scheduling throughput"),
     "4": ("upload", "schedule-a-notebook"),
     "5": ("startup", "start-up cost"),
+    "6": ("run_now", "run-now latency"),
 }
 
 

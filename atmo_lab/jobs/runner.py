@@ -93,6 +93,10 @@ def kernel_of(nb: Mapping[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    # jsonschema (under nbformat) compiles rfc3987-syntax's IRI grammar on import when that
+    # package is installed, the largest part of this process's start; nbformat's schemas check
+    # no formats, so it is never used here.
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     import papermill
     from papermill.exceptions import PapermillExecutionError
     from papermill.iorw import load_notebook_node

@@ -11,6 +11,7 @@ from typing import Any
 
 from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
+from huey.consumer import Worker as ConsumerWorker
 
 from ..core import Core
 from ..errors import AwsFailure
@@ -51,11 +52,52 @@ def load_task_modules() -> None:
                 raise
 
 
+class WakeableWorker(ConsumerWorker):
+    """A consumer thread that polls the queue with backoff, and wakes at once when a task is
+    enqueued in its own process (run-now need not wait for the next poll)."""
+
+    delay: float
+    default_delay: float
+    max_delay: float
+    backoff: float
+
+    def __init__(self, *args: Any, wake: threading.Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.wake = wake
+
+    def sleep(self) -> None:
+        if self.wake.wait(min(self.delay, self.max_delay)):
+            self.wake.clear()
+            self.delay = self.default_delay
+        else:
+            self.delay = min(self.delay * self.backoff, self.max_delay)
+
+
 class EmbeddedConsumer(Consumer):
     """A consumer that runs in threads of a host process and leaves its signals alone."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.wake = threading.Event()
+        super().__init__(*args, **kwargs)
+
     def _set_signal_handlers(self) -> None:
         pass
+
+    def _create_worker(self) -> WakeableWorker:
+        return WakeableWorker(
+            huey=self.huey,
+            stop_flag=self.stop_flag,
+            default_delay=self.default_delay,
+            max_delay=self.max_delay,
+            backoff=self.backoff,
+            max_tasks=self.max_tasks,
+            wake=self.wake,
+        )
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        self.wake.set()  # sleeping workers see the stop flag now, not at their next poll
+        super().stop(graceful)
 
 
 class Worker:
@@ -70,7 +112,7 @@ class Worker:
         self.core = core
         self.huey = huey or make_huey(core.settings.queue_url)
         self._tasks: dict[str, Any] = {}
-        self._consumer: Consumer | None = None
+        self._consumer: EmbeddedConsumer | None = None
         self._thread: threading.Thread | None = None
         load_task_modules()
         for spec in registry.TASKS.values():
@@ -129,7 +171,11 @@ class Worker:
         task = self._tasks[name]
         if delay:
             return task.schedule(args=args, delay=delay)
-        return task(*args)
+        result = task(*args)
+        consumer = self._consumer  # stop() may clear it meanwhile
+        if consumer is not None:
+            consumer.wake.set()
+        return result
 
     # --- consumer -------------------------------------------------------------------------
 
