@@ -243,7 +243,7 @@ async def test_deleting_a_job_stops_its_running_run(api, aws, core, worker):
     deadline = time.monotonic() + 15
     while not keys(aws, PRIVATE, "nightly/logs/") and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    [log_key] = keys(aws, PRIVATE, "nightly/logs/")
+    [log_key] = keys(aws, PRIVATE, f"nightly/logs/run-{queued['id']}/")
     log_text = aws.client("s3").get_object(Bucket=PRIVATE, Key=log_key)["Body"].read().decode()
     assert "stopped (cancelled)" in log_text
     assert (await api("GET", f"jobs/{job['id']}")).code == 404
