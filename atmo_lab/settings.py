@@ -207,6 +207,14 @@ class AtmoLabConfig(HasTraits):
         "for its master node (the demo and tests; needs Java and atmo-lab[spark])",
     ).tag(config=True)
 
+    # Team deployment on JupyterHub (atmo_lab/team)
+    service_url = Unicode(
+        "",
+        help="Team mode: URL of the team's atmo_lab service (atmo-lab serve), e.g. "
+        "http://hub-proxy/services/atmo-lab/. This server then holds no store and no AWS "
+        "credentials; it forwards the REST API to the service with its JupyterHub API token.",
+    ).tag(config=True)
+
     @default("owner")
     def _owner_default(self) -> str:
         return _default_owner()
@@ -270,6 +278,7 @@ class Settings:
     run_outputs_kept: int = 10
     spark_connect_port: int = 15002
     spark_stand_in: bool = False
+    service_url: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -326,6 +335,7 @@ class Settings:
             run_outputs_kept=source.run_outputs_kept,
             spark_connect_port=source.spark_connect_port,
             spark_stand_in=source.spark_stand_in,
+            service_url=source.service_url,
         )
 
 
