@@ -106,6 +106,8 @@ def test_a_job_from_a_notebook_in_the_users_files(hub: Hub, made: dict[str, Any]
     reply = hub.call("alice", "GET", f"jobs/{job['id']}/notebook")
     assert reply.status_code == 200
     assert json.loads(reply.content)["cells"][-1]["source"] == "print('hello')"
+    facts = ok(hub.call("alice", "GET", "jobs/notebook-facts?notebook_path=report.ipynb"))
+    assert facts["identifier"] == "report" and facts["notebook_path"] == "report.ipynb"
     missing = hub.call(
         "alice",
         "POST",

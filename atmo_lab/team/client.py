@@ -10,6 +10,7 @@ from its own files and send the notebook itself.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import posixpath
@@ -149,6 +150,34 @@ class ServiceProxyHandler(AtmoHandler):
         return {"notebook": model["content"], "notebook_name": name}
 
 
+class NotebookFactsHandler(ServiceProxyHandler):
+    """``GET jobs/notebook-facts?notebook_path=``: read here, where the user's files are (the
+    same function the service would run; it opens no store)."""
+
+    @web.authenticated
+    @authorized
+    async def get(self, path: str = "") -> None:
+        from ..errors import AtmoError
+        from ..jobs.inspection import notebook_facts
+        from ..jobs.notebooks import NotebookSource
+
+        notebook_path = self.query("notebook_path")
+        if not notebook_path:
+            raise ApiError(400, "Choose a notebook.", {"notebook_path": "Choose a notebook."})
+        found = await self._notebook(notebook_path)
+        source = NotebookSource(
+            name=found["notebook_name"], content=found["notebook"], name_field="notebook_path"
+        )
+        try:
+            facts = await asyncio.get_running_loop().run_in_executor(None, notebook_facts, source)
+        except AtmoError as exc:
+            raise ApiError(exc.status, exc.message, exc.errors) from exc
+        self.reply({"notebook_path": notebook_path, **facts})
+
+
 def client_handlers() -> list[tuple[str, type]]:
-    """The one route of a client-mode server: everything under ``atmo-lab/api``."""
-    return [(rf"/{API_PREFIX}(/.*|)", ServiceProxyHandler)]
+    """The routes of a client-mode server: everything under ``atmo-lab/api``."""
+    return [
+        (rf"/{API_PREFIX}/jobs/notebook-facts()", NotebookFactsHandler),
+        (rf"/{API_PREFIX}(/.*|)", ServiceProxyHandler),
+    ]
