@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,10 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
     def initialize_settings(self) -> None:
         if self.client_mode:  # no Core, no store, no AWS client in this process
+            from .team.remote import SERVICE_URL_ENV
+
             self.settings.update(atmo_lab_service_url=self.service_url)
+            os.environ[SERVICE_URL_ENV] = self.service_url  # the kernels' way to the service
             self.log.info("atmo_lab: client mode, the REST API is %s's", self.service_url)
             return
         settings = Settings.from_config(self)

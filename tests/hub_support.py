@@ -9,6 +9,7 @@ a token for their own server (what a browser session gets by logging in).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -295,3 +297,55 @@ def _wait_for(hub: Hub, timeout: float) -> None:
             pass
         time.sleep(0.3)
     raise AssertionError(f"JupyterHub did not come up:\n{hub.log()[-4000:]}")
+
+
+def run_in_kernel(hub: Hub, user: str, code: str, timeout: float = 120) -> str:
+    """Run ``code`` in a new kernel of ``user``'s server (over the kernel websocket, as
+    JupyterLab does); its stdout, or AssertionError with the traceback."""
+    return asyncio.run(_run_in_kernel(hub, user, code, timeout))
+
+
+async def _run_in_kernel(hub: Hub, user: str, code: str, timeout: float) -> str:
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    headers = {"Authorization": f"token {hub.user_token(user)}"}
+    api = f"{hub.url}user/{user}/api/kernels"
+    started = await asyncio.to_thread(
+        requests.post, api, headers=headers, json={"name": "python3"}, timeout=60
+    )
+    assert started.status_code == 201, started.text
+    kernel_id = started.json()["id"]
+    ws_url = f"{api}/{kernel_id}/channels".replace("http://", "ws://", 1)
+    socket_ = await websocket_connect(HTTPRequest(ws_url, headers=headers))
+    msg_id = uuid.uuid4().hex
+    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": user,
+              "session": uuid.uuid4().hex, "date": "", "version": "5.3"}  # fmt: skip
+    content = {"code": code, "silent": False, "store_history": False,
+               "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": content,
+               "channel": "shell", "buffers": []}  # fmt: skip
+    await socket_.write_message(json.dumps(message))
+    out: list[str] = []
+    error: str | None = None
+    try:
+        async with asyncio.timeout(timeout):
+            while True:
+                raw = await socket_.read_message()
+                assert raw is not None, "the kernel's websocket closed"
+                reply = json.loads(raw)
+                if reply.get("parent_header", {}).get("msg_id") != msg_id:
+                    continue
+                kind = reply["msg_type"]
+                if kind == "stream":
+                    out.append(reply["content"]["text"])
+                elif kind == "error":
+                    error = "\n".join(reply["content"]["traceback"])
+                elif kind == "status" and reply["content"]["execution_state"] == "idle":
+                    break
+    finally:
+        socket_.close()
+        await asyncio.to_thread(requests.delete, f"{api}/{kernel_id}", headers=headers, timeout=60)
+    if error is not None:
+        raise AssertionError(f"the kernel raised:\n{error}\nstdout:\n{''.join(out)}")
+    return "".join(out)

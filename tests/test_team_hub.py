@@ -16,7 +16,15 @@ import pytest
 import requests
 
 from .conftest import BUCKETS, REGION, _postgres_database, _postgres_url
-from .hub_support import MAINTAINER, SERVICE, USERS, Hub, proxy_missing, running_hub
+from .hub_support import (
+    MAINTAINER,
+    SERVICE,
+    USERS,
+    Hub,
+    proxy_missing,
+    run_in_kernel,
+    running_hub,
+)
 from .support import NO_POSTGRES, public_key
 from .test_jobs_support import notebook
 
@@ -188,6 +196,73 @@ def service_token(hub: Hub, user: str) -> str:
     )
     assert reply.status_code == 201, reply.text
     return reply.json()["token"]
+
+
+# Kernels: atmo_lab.* reaches the service with the kernel's Hub token.
+
+
+def test_a_kernel_acts_as_its_user_through_the_service(hub: Hub, made: dict[str, Any]) -> None:
+    code = f"""
+import json, os
+import atmo_lab
+from atmo_lab.errors import NotFound
+atmo_lab.add_key("from-kernel", {public_key()!r})
+launched = atmo_lab.launch(size=1, identifier="bob-from-kernel")
+job = atmo_lab.schedule(
+    {{"cells": [], "metadata": {{}}, "nbformat": 4, "nbformat_minor": 5}},
+    "bob-kernel-job", "From a kernel", notebook_name="k.ipynb",
+)
+try:
+    atmo_lab.cluster({made["alice"]["clusters"]["id"]})
+    seen_alices = True
+except NotFound:
+    seen_alices = False
+launched.terminate()
+print(json.dumps({{
+    "aws": sorted(k for k in os.environ if k.startswith("AWS_")),
+    "keys": [k["title"] for k in atmo_lab.keys()],
+    "clusters": [c.identifier for c in atmo_lab.clusters("all")],
+    "owner": launched.to_dict()["owner"],
+    "status": launched.to_dict()["status"],
+    "job_owner": job["owner"],
+    "seen_alices": seen_alices,
+}}))
+"""
+    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
+    assert seen["aws"] == []  # the kernel has no AWS credentials, nor endpoint
+    bobs_keys = [k["title"] for k in ok(hub.call("bob", "GET", "keys"))["keys"]]
+    assert "from-kernel" in seen["keys"] and seen["keys"] == bobs_keys
+    bobs = ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
+    assert "bob-from-kernel" in seen["clusters"]
+    assert seen["clusters"] == [c["identifier"] for c in bobs]
+    assert "alice-cluster" not in seen["clusters"]
+    assert seen["owner"] == "bob" and seen["job_owner"] == "bob"
+    assert seen["status"] in ("TERMINATING", "TERMINATED")
+    assert seen["seen_alices"] is False
+    # and alice sees none of it
+    assert "bob-from-kernel" not in {
+        c["identifier"] for c in ok(hub.call("alice", "GET", "clusters?status=all"))["clusters"]
+    }
+
+
+def test_a_forged_identity_from_a_kernel_fails(hub: Hub, made: dict[str, Any]) -> None:
+    code = f"""
+import os
+import atmo_lab
+from atmo_lab.errors import AtmoError
+os.environ["JUPYTERHUB_USER"] = "alice"
+os.environ["USER"] = "alice"
+print("as", sorted(c.identifier for c in atmo_lab.clusters("all")))
+os.environ["JUPYTERHUB_API_TOKEN"] = "0" * 32
+try:
+    atmo_lab.cluster({made["alice"]["clusters"]["id"]})
+    print("made-up token: allowed")
+except AtmoError as exc:
+    print("made-up token:", exc.status)
+"""
+    out = run_in_kernel(hub, "bob", code)
+    assert "alice-cluster" not in out and "bob-cluster" in out
+    assert "made-up token: 403" in out or "made-up token: 401" in out, out
 
 
 def test_a_run_outlives_the_users_server(hub: Hub) -> None:
