@@ -69,7 +69,8 @@ class ClusterFailed(AtmoError):
         self.cluster = cluster
 
 
-def _core(core: Core | None) -> Core:
+def backend(core: Core | None = None) -> Core:
+    """`core`, else this installation's: the team service's in client mode."""
     if core is not None:
         return core
     from .team.remote import configured_service_url
@@ -82,12 +83,13 @@ def _core(core: Core | None) -> Core:
     return default_core()
 
 
-def _clusters(core: Core) -> Any:
+def cluster_calls(core: Core) -> Any:
     """The cluster calls: the core's, or the team service's (client mode)."""
     return getattr(core, "clusters_service", clusters_service)
 
 
-def _keys(core: Core) -> Any:
+def key_calls(core: Core) -> Any:
+    """The SSH key calls: the core's, or the team service's (client mode)."""
     return getattr(core, "keys_service", keys_service)
 
 
@@ -133,7 +135,7 @@ class Cluster:
 
     def __init__(self, data: Mapping[str, Any], core: Core | None = None) -> None:
         self._data: dict[str, Any] = dict(data)
-        self._core = _core(core)
+        self._core = backend(core)
         self._panel: ClusterPanel | None = None
 
     # --- state ---------------------------------------------------------------------------
@@ -164,26 +166,26 @@ class Cluster:
 
     def refresh(self) -> Cluster:
         """Ask EMR for the current state (DescribeCluster), store it and return self."""
-        return self._update(_clusters(self._core).refresh_cluster(self._core, self.id))
+        return self._update(cluster_calls(self._core).refresh_cluster(self._core, self.id))
 
     def extend(self, hours: int) -> Cluster:
         """Add `hours` (2…max_cluster_lifetime) to the current expiry."""
         core = self._core
         return self._update(
-            _clusters(core).extend_cluster(core, core.caller(), self.id, {"hours": hours})
+            cluster_calls(core).extend_cluster(core, core.caller(), self.id, {"hours": hours})
         )
 
     def resize(self, size: int) -> Cluster:
         """Set the number of core nodes (clusters launched with size > 1 only)."""
         core = self._core
         return self._update(
-            _clusters(core).resize_cluster(core, core.caller(), self.id, {"size": size})
+            cluster_calls(core).resize_cluster(core, core.caller(), self.id, {"size": size})
         )
 
     def terminate(self) -> Cluster:
         """Terminate the cluster now."""
         core = self._core
-        return self._update(_clusters(core).terminate_cluster(core, core.caller(), self.id))
+        return self._update(cluster_calls(core).terminate_cluster(core, core.caller(), self.id))
 
     def wait_until_ready(self, timeout: float = 1800, interval: float = 10) -> Cluster:
         """Poll EMR until the cluster is WAITING; show progress; return self.
@@ -328,10 +330,10 @@ def find_cluster(core: Core, ref: int | str) -> dict[str, Any]:
     if isinstance(ref, bool) or not isinstance(ref, (int, str)):
         raise TypeError("Pass a cluster id (int) or identifier (str).")
     if isinstance(ref, int):
-        return _clusters(core).get_cluster(core, caller, ref)
+        return cluster_calls(core).get_cluster(core, caller, ref)
     cursor: str | None = None
     while True:
-        page = _clusters(core).list_clusters(core, caller, status="all", cursor=cursor)
+        page = cluster_calls(core).list_clusters(core, caller, status="all", cursor=cursor)
         for item in page.items:  # newest first
             if item["identifier"] == ref:
                 return item
@@ -339,24 +341,24 @@ def find_cluster(core: Core, ref: int | str) -> dict[str, Any]:
             break
         cursor = page.next_cursor
     if ref.isdigit():
-        return _clusters(core).get_cluster(core, caller, int(ref))
+        return cluster_calls(core).get_cluster(core, caller, int(ref))
     raise NotFound(f"You have no cluster named {ref!r}.")
 
 
 def cluster(ref: int | str, *, core: Core | None = None) -> Cluster:
     """One of your clusters, by id or identifier (the newest of that name)."""
-    core = _core(core)
+    core = backend(core)
     return Cluster(find_cluster(core, ref), core)
 
 
 def clusters(status: str = "active", *, core: Core | None = None) -> list[Cluster]:
     """Your clusters, newest first; `status` is active, terminated, failed or all."""
-    core = _core(core)
+    core = backend(core)
     caller = core.caller()
     found: list[Cluster] = []
     cursor: str | None = None
     while True:
-        page = _clusters(core).list_clusters(core, caller, status=status, cursor=cursor)
+        page = cluster_calls(core).list_clusters(core, caller, status=status, cursor=cursor)
         found.extend(Cluster(item, core) for item in page.items)
         if page.next_cursor is None:
             return found
@@ -378,10 +380,10 @@ def launch(
     newest stable EMR release. Raises :class:`~atmo_lab.errors.ValidationFailed` naming the bad
     fields, :class:`~atmo_lab.errors.Conflict` when you have no SSH key yet (see :func:`add_key`).
     """
-    core = _core(core)
+    core = backend(core)
     caller = core.caller()
     if ssh_key_id is None:
-        own = _keys(core).list_keys(core, caller)
+        own = key_calls(core).list_keys(core, caller)
         ssh_key_id = own[0]["id"] if own else None
     body: dict[str, Any] = {"size": size, "ssh_key_id": ssh_key_id}
     if lifetime_hours is not None:
@@ -390,19 +392,19 @@ def launch(
         body["identifier"] = identifier
     if emr_release:
         body["emr_release"] = emr_release
-    return Cluster(_clusters(core).launch_cluster(core, caller, body), core)
+    return Cluster(cluster_calls(core).launch_cluster(core, caller, body), core)
 
 
 def keys(*, core: Core | None = None) -> list[dict[str, Any]]:
     """Your SSH public keys, newest first (``id``, ``title``, ``fingerprint``, …)."""
-    core = _core(core)
-    return _keys(core).list_keys(core, core.caller())
+    core = backend(core)
+    return key_calls(core).list_keys(core, core.caller())
 
 
 def add_key(title: str, key: str, *, core: Core | None = None) -> dict[str, Any]:
     """Store an OpenSSH public key line (``ssh-ed25519 AAAA… me@laptop``) under `title`."""
-    core = _core(core)
-    return _keys(core).add_key(core, core.caller(), title, key)
+    core = backend(core)
+    return key_calls(core).add_key(core, core.caller(), title, key)
 
 
 def _when(value: str | dt.datetime | None) -> str | None:
@@ -443,7 +445,7 @@ def schedule(
     """
     from .jobs import service as jobs_service
 
-    core = _core(core)
+    core = backend(core)
     body: dict[str, Any] = {"identifier": identifier, "description": description}
     unreadable: str | None = None
     if isinstance(notebook, Mapping):

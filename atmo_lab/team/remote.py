@@ -69,6 +69,10 @@ class ServiceCore:
                 "POST", f"clusters/{pk}/terminate"
             ),
             launch_cluster=lambda core, caller, body: self.call("POST", "clusters", body),
+            size_limit=lambda core, caller: self._config["max_cluster_size"],
+            suggest_identifier=lambda core: self.call("GET", "clusters/new-identifier")[
+                "identifier"
+            ],
         )
         self.keys_service = SimpleNamespace(
             list_keys=lambda core, caller: self.call("GET", "keys")["keys"],
@@ -80,9 +84,23 @@ class ServiceCore:
             create_job=lambda core, caller, body: self.call("POST", "jobs", body)
         )
 
+    @functools.cached_property
+    def _config(self) -> dict[str, Any]:
+        return dict(self.call("GET", "config"))
+
+    @functools.cached_property
+    def settings(self) -> SimpleNamespace:
+        """The settings the widgets show (bounds and releases), as the service states them."""
+        config = self._config
+        return SimpleNamespace(
+            default_cluster_lifetime=config["default_cluster_lifetime"],
+            max_cluster_lifetime=config["max_cluster_lifetime"],
+            emr_releases=tuple(self.call("GET", "releases")["releases"]),
+        )
+
     def caller(self, identity_username: str | None = None) -> Caller:
         """Who the service says this token belongs to."""
-        config = self.call("GET", "config")
+        config = self._config
         return Caller(username=config["user"], is_maintainer=bool(config["is_maintainer"]))
 
     def _list_clusters(
