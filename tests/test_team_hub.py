@@ -8,6 +8,7 @@ processes. Every check goes over REST through a user's own server, as the labext
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ import requests
 from .conftest import BUCKETS, REGION, _postgres_database, _postgres_url
 from .hub_support import (
     MAINTAINER,
+    PASSWORD,
     SERVICE,
     USERS,
     Hub,
@@ -335,3 +337,52 @@ def test_a_run_outlives_the_users_server(hub: Hub) -> None:
         hub.start_server("bob")
     mine = ok(hub.call("bob", "GET", f"runs/{run['id']}"))
     assert mine["outcome"] == "succeeded" and mine["output_notebook_key"]
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
+    """alice logs in to the Hub in Chromium: her JupyterLab's sidebar shows her cluster, not
+    bob's (the labextension talks to her server, which forwards to the service)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .ui.conftest import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{hub.url}hub/login")
+            page.locator("#username_input").fill("alice")
+            page.locator("#password_input").fill(PASSWORD)
+            page.locator("#login_submit").click()
+            page.wait_for_url("**/user/alice/**")
+            page.goto(f"{hub.url}user/alice/lab?reset")
+            page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
+            sidebar = page.locator("#atmo-lab-sidebar")
+            sidebar.get_by_role("tab", name="Clusters").click()
+            expect(sidebar.get_by_text("alice-cluster")).to_be_visible(timeout=30_000)
+            expect(sidebar.get_by_text("bob-cluster")).to_have_count(0)
+            # a launch from the sidebar (the browser's POST, with its XSRF token, to her server)
+            sidebar.get_by_role("button", name="Launch cluster…").click()
+            dialog = page.get_by_role("dialog", name="Launch a cluster")
+            dialog.get_by_label("Identifier").fill("alice-from-lab")
+            dialog.get_by_role("button", name="Launch").click()
+            expect(dialog).to_be_hidden()
+            expect(sidebar.locator('li[data-identifier="alice-from-lab"]')).to_be_visible()
+            sidebar.get_by_role("tab", name="Keys").click()
+            expect(sidebar.get_by_text("alice-key")).to_be_visible()
+            expect(sidebar.get_by_text("bob-key")).to_have_count(0)
+            page.screenshot(path=str(hub.folder / "team-sidebar.png"))
+        finally:
+            browser.close()
+    launched = ok(hub.call("alice", "GET", "clusters"))["clusters"]
+    assert "alice-from-lab" in {c["identifier"] for c in launched}
+    assert all(c["owner"] == "alice" for c in launched)
+    bobs = ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
+    assert "alice-from-lab" not in {c["identifier"] for c in bobs}
