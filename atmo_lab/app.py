@@ -39,7 +39,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
     def initialize_settings(self) -> None:
         if self.client_mode:  # no Core, no store, no AWS client in this process
-            from .team.remote import SERVICE_URL_ENV
+            from .team.client import SERVICE_URL_ENV
 
             self.settings.update(atmo_lab_service_url=self.service_url)
             os.environ[SERVICE_URL_ENV] = self.service_url  # the kernels' way to the service

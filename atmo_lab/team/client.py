@@ -24,6 +24,8 @@ from tornado import httpclient, web
 
 from ..handlers import API_PREFIX, ApiError, AtmoHandler, parse_json
 
+# The server exports its service_url to its kernels (kernels don't see its command line).
+SERVICE_URL_ENV = "ATMO_LAB_SERVICE_URL"
 REQUEST_HEADERS = ("Content-Type", "Accept")
 REPLY_HEADERS = ("Content-Type", "Content-Disposition", "Allow", "Retry-After", "Location")
 TIMEOUT_SECONDS = 300.0
@@ -94,7 +96,10 @@ class ServiceProxyHandler(AtmoHandler):
         path = path.lstrip("/")
         body = await self._body(path)
         headers = {k: v for k in REQUEST_HEADERS if (v := self.request.headers.get(k))}
-        headers["Authorization"] = f"token {hub_token()}"
+        try:
+            headers["Authorization"] = f"token {hub_token()}"
+        except NoHubToken as exc:
+            raise ApiError(503, str(exc)) from None
         request = httpclient.HTTPRequest(
             service_api_url(self.service_url, path, self.request.query),
             method=self.request.method or "GET",

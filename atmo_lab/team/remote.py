@@ -20,10 +20,8 @@ from typing import Any
 from ..caller import Caller
 from ..errors import AtmoError, Conflict, NotFound, TooLarge, ValidationFailed
 from ..pages import Page
-from .client import hub_token, service_api_url
+from .client import SERVICE_URL_ENV, hub_token, service_api_url
 
-# The server exports its service_url to its kernels (kernels don't see its command line).
-SERVICE_URL_ENV = "ATMO_LAB_SERVICE_URL"
 TIMEOUT_SECONDS = 120
 _ERRORS: dict[int, type[AtmoError]] = {404: NotFound, 409: Conflict, 413: TooLarge}
 
