@@ -65,3 +65,11 @@ async def test_a_service_that_does_not_answer_is_a_502(no_service_env: Any, api:
     reply = await api("POST", "keys", {"title": "t", "key": "ssh-ed25519 AAAA x"})
     assert reply.code == 502
     assert "did not answer" in reply.json["message"]
+
+
+@pytest.mark.atmo(service_url=SERVICE_URL)
+async def test_only_the_services_api_is_forwarded(no_service_env: Any, api: Any) -> None:
+    no_service_env.setenv("JUPYTERHUB_API_TOKEN", "a-token")
+    for path in ("../../hub/api/user", "%2e%2e/%2e%2e/hub/api/user", "clusters/./../keys"):
+        reply = await api("GET", path)
+        assert reply.code == 404, path

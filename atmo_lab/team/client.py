@@ -15,7 +15,7 @@ import json
 import os
 import posixpath
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
@@ -94,6 +94,8 @@ class ServiceProxyHandler(AtmoHandler):
 
     async def _forward(self, path: str) -> None:
         path = path.lstrip("/")
+        if any(part in (".", "..") for part in unquote(path).split("/")):
+            raise ApiError(404, "No such route.")  # the service's API, nothing beside it
         body = await self._body(path)
         headers = {k: v for k in REQUEST_HEADERS if (v := self.request.headers.get(k))}
         try:
