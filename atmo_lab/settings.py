@@ -214,6 +214,12 @@ class AtmoLabConfig(HasTraits):
         "http://hub-proxy/services/atmo-lab/. This server then holds no store and no AWS "
         "credentials; it forwards the REST API to the service with its JupyterHub API token.",
     ).tag(config=True)
+    local_runs = Bool(
+        True,
+        help="Allow scheduled notebooks to run on this machine (executor local). atmo-lab serve "
+        "turns it off unless set on its command line: a team's notebooks would run beside the "
+        "service's store and AWS credentials.",
+    ).tag(config=True)
 
     @default("owner")
     def _owner_default(self) -> str:
@@ -279,6 +285,7 @@ class Settings:
     spark_connect_port: int = 15002
     spark_stand_in: bool = False
     service_url: str = ""
+    local_runs: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -336,6 +343,7 @@ class Settings:
             spark_connect_port=source.spark_connect_port,
             spark_stand_in=source.spark_stand_in,
             service_url=source.service_url,
+            local_runs=source.local_runs,
         )
 
 

@@ -160,6 +160,9 @@ def _config(folder: Path, ports: dict[str, int], admin_token: str, db_url: str) 
         f"--AtmoLabApp.db_url={db_url}",
         f"--AtmoLabApp.queue_url=sqlite:///{folder / 'queue.sqlite'}",
         "--AtmoLabApp.job_executor=local",
+        # EMR runs can't execute on moto: these tests opt in to runs in the service's process
+        # (whose AWS credentials are moto's); a deployment keeps them off (README).
+        "--AtmoLabApp.local_runs=True",
         f"--AtmoLabApp.maintainers={MAINTAINER}",
         "--AtmoLabApp.worker_threads=2",
     ]

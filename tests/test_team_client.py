@@ -73,3 +73,34 @@ async def test_only_the_services_api_is_forwarded(no_service_env: Any, api: Any)
     for path in ("../../hub/api/user", "%2e%2e/%2e%2e/hub/api/user", "clusters/./../keys"):
         reply = await api("GET", path)
         assert reply.code == 404, path
+
+
+@pytest.mark.atmo(local_runs=False, job_executor="local")
+async def test_without_local_runs_no_notebook_runs_on_the_services_machine(api: Any) -> None:
+    """atmo-lab serve's default: a team member's notebook would run beside the service's AWS
+    credentials, so neither the default nor a job's own executor may be local."""
+    from .test_jobs_support import job_body
+
+    for body in (job_body("by-default"), job_body("asked", executor="local")):
+        reply = await api("POST", "jobs", body)
+        assert reply.code == 400 and "choose emr" in reply.json["errors"]["executor"]
+    created = await api("POST", "jobs", job_body("on-emr", executor="emr"))
+    assert created.code == 201, created.json
+    edited = await api("PATCH", f"jobs/{created.json['id']}", {"executor": "local"})
+    assert edited.code == 400 and "executor" in edited.json["errors"]
+    assert (await api("GET", "jobs")).json["jobs"][0]["executor"] == "emr"
+
+
+def test_the_service_turns_local_runs_off_unless_told() -> None:
+    from atmo_lab.team.service import service_argv
+
+    env = {"JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101", "JUPYTERHUB_SERVICE_PREFIX": "/s/"}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        argv = service_argv([])
+        assert "--AtmoLabApp.local_runs=False" in argv and "--ServerApp.base_url=/s/" in argv
+        opted_in = service_argv(["--AtmoLabApp.local_runs=True"])
+        assert opted_in.index("--AtmoLabApp.local_runs=True") > opted_in.index(
+            "--AtmoLabApp.local_runs=False"
+        )  # the later option wins

@@ -37,6 +37,7 @@ def service_argv(config_args: list[str]) -> list[str]:
         f"--ServerApp.identity_provider_class={identity}.HubServiceIdentityProvider",
         f"--ServerApp.authorizer_class={identity}.HubServiceAuthorizer",
         "--AtmoLabApp.multi_user=True",
+        "--AtmoLabApp.local_runs=False",  # users' notebooks never run beside the service's keys
         *config_args,
         "--AtmoLabApp.service_url=",  # this is the service: it never forwards
     ]
