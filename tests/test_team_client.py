@@ -91,16 +91,19 @@ async def test_without_local_runs_no_notebook_runs_on_the_services_machine(api: 
     assert (await api("GET", "jobs")).json["jobs"][0]["executor"] == "emr"
 
 
-def test_the_service_turns_local_runs_off_unless_told() -> None:
+def test_the_service_turns_local_runs_off_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    from atmo_lab.settings import load_settings
     from atmo_lab.team.service import service_argv
 
-    env = {"JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:10101", "JUPYTERHUB_SERVICE_PREFIX": "/s/"}
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
-        argv = service_argv([])
-        assert "--AtmoLabApp.local_runs=False" in argv and "--ServerApp.base_url=/s/" in argv
-        opted_in = service_argv(["--AtmoLabApp.local_runs=True"])
-        assert opted_in.index("--AtmoLabApp.local_runs=True") > opted_in.index(
-            "--AtmoLabApp.local_runs=False"
-        )  # the later option wins
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_URL", "http://127.0.0.1:10101")
+    monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/services/atmo-lab/")
+
+    def settings(config_args: list[str]) -> Any:
+        argv = service_argv(config_args)
+        assert "--ServerApp.base_url=/services/atmo-lab/" in argv
+        return load_settings([arg for arg in argv if arg.startswith("--AtmoLabApp.")])
+
+    default = settings(["--AtmoLabApp.maintainers=mia"])
+    assert default.local_runs is False and default.multi_user is True
+    assert default.maintainers == {"mia"} and default.service_url == ""
+    assert settings(["--AtmoLabApp.local_runs=True"]).local_runs is True

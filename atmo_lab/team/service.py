@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
 
+LOCAL_RUNS_OFF = ["--AtmoLabApp.local_runs=False"]
 NEEDED_ENV = ("JUPYTERHUB_API_TOKEN", "JUPYTERHUB_API_URL", "JUPYTERHUB_SERVICE_URL")
 
 
@@ -25,6 +26,9 @@ def service_argv(config_args: list[str]) -> list[str]:
     prefix = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or url.path or "/"
     empty_root = tempfile.mkdtemp(prefix="atmo-lab-service-")
     identity = "atmo_lab.team.identity"
+    # Users' notebooks never run beside the service's keys, unless the command line says so
+    # (an option given twice is an error to traitlets, so it is added only when absent).
+    local_runs = [] if _names(config_args, "AtmoLabApp.local_runs") else LOCAL_RUNS_OFF
     return [
         f"--ServerApp.base_url={prefix}",
         f"--ServerApp.ip={url.hostname or '127.0.0.1'}",
@@ -37,10 +41,15 @@ def service_argv(config_args: list[str]) -> list[str]:
         f"--ServerApp.identity_provider_class={identity}.HubServiceIdentityProvider",
         f"--ServerApp.authorizer_class={identity}.HubServiceAuthorizer",
         "--AtmoLabApp.multi_user=True",
-        "--AtmoLabApp.local_runs=False",  # users' notebooks never run beside the service's keys
+        *local_runs,
         *config_args,
         "--AtmoLabApp.service_url=",  # this is the service: it never forwards
     ]
+
+
+def _names(args: list[str], name: str) -> bool:
+    """Whether ``--<name>`` is among the command-line options."""
+    return any(arg == f"--{name}" or arg.startswith(f"--{name}=") for arg in args)
 
 
 def serve(config_args: list[str]) -> int:
