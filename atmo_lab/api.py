@@ -1,8 +1,10 @@
 """The Python API for notebooks: your clusters, SSH keys and scheduled notebooks in a few calls.
 
 Every function acts as the installation's owner (``core.caller()``) on the core that the server
-uses (:func:`atmo_lab.core.default_core`: same config files, same store), because kernels do not
-get the server's token. Pass ``core=`` to use another :class:`~atmo_lab.core.Core` (tests).
+uses (:func:`atmo_lab.core.default_core`: same config files, same store). In a team member's
+kernel (``service_url`` set) the team service answers instead, as the kernel's JupyterHub
+user (:class:`atmo_lab.team.remote.ServiceCore`). Pass ``core=`` to use another
+:class:`~atmo_lab.core.Core` (tests).
 
     import atmo_lab
     cluster = atmo_lab.launch(size=3).wait_until_ready()
@@ -18,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import emr
 from .clusters import service as clusters_service
@@ -67,8 +69,28 @@ class ClusterFailed(AtmoError):
         self.cluster = cluster
 
 
-def _core(core: Core | None) -> Core:
-    return core if core is not None else default_core()
+def backend(core: Core | None = None) -> Core:
+    """`core`, else this installation's: the team service's in client mode."""
+    if core is not None:
+        return core
+    from .team.remote import configured_service_url
+
+    service_url = configured_service_url()
+    if service_url:  # a kernel of a team member's server: the service answers
+        from .team.remote import ServiceCore
+
+        return cast("Core", ServiceCore(service_url))
+    return default_core()
+
+
+def cluster_calls(core: Core) -> Any:
+    """The cluster calls: the core's, or the team service's (client mode)."""
+    return getattr(core, "clusters_service", clusters_service)
+
+
+def key_calls(core: Core) -> Any:
+    """The SSH key calls: the core's, or the team service's (client mode)."""
+    return getattr(core, "keys_service", keys_service)
 
 
 def _parse_time(value: object) -> dt.datetime | None:
@@ -113,7 +135,7 @@ class Cluster:
 
     def __init__(self, data: Mapping[str, Any], core: Core | None = None) -> None:
         self._data: dict[str, Any] = dict(data)
-        self._core = _core(core)
+        self._core = backend(core)
         self._panel: ClusterPanel | None = None
 
     # --- state ---------------------------------------------------------------------------
@@ -144,26 +166,26 @@ class Cluster:
 
     def refresh(self) -> Cluster:
         """Ask EMR for the current state (DescribeCluster), store it and return self."""
-        return self._update(clusters_service.refresh_cluster(self._core, self.id))
+        return self._update(cluster_calls(self._core).refresh_cluster(self._core, self.id))
 
     def extend(self, hours: int) -> Cluster:
         """Add `hours` (2…max_cluster_lifetime) to the current expiry."""
         core = self._core
         return self._update(
-            clusters_service.extend_cluster(core, core.caller(), self.id, {"hours": hours})
+            cluster_calls(core).extend_cluster(core, core.caller(), self.id, {"hours": hours})
         )
 
     def resize(self, size: int) -> Cluster:
         """Set the number of core nodes (clusters launched with size > 1 only)."""
         core = self._core
         return self._update(
-            clusters_service.resize_cluster(core, core.caller(), self.id, {"size": size})
+            cluster_calls(core).resize_cluster(core, core.caller(), self.id, {"size": size})
         )
 
     def terminate(self) -> Cluster:
         """Terminate the cluster now."""
         core = self._core
-        return self._update(clusters_service.terminate_cluster(core, core.caller(), self.id))
+        return self._update(cluster_calls(core).terminate_cluster(core, core.caller(), self.id))
 
     def wait_until_ready(self, timeout: float = 1800, interval: float = 10) -> Cluster:
         """Poll EMR until the cluster is WAITING; show progress; return self.
@@ -308,10 +330,10 @@ def find_cluster(core: Core, ref: int | str) -> dict[str, Any]:
     if isinstance(ref, bool) or not isinstance(ref, (int, str)):
         raise TypeError("Pass a cluster id (int) or identifier (str).")
     if isinstance(ref, int):
-        return clusters_service.get_cluster(core, caller, ref)
+        return cluster_calls(core).get_cluster(core, caller, ref)
     cursor: str | None = None
     while True:
-        page = clusters_service.list_clusters(core, caller, status="all", cursor=cursor)
+        page = cluster_calls(core).list_clusters(core, caller, status="all", cursor=cursor)
         for item in page.items:  # newest first
             if item["identifier"] == ref:
                 return item
@@ -319,24 +341,24 @@ def find_cluster(core: Core, ref: int | str) -> dict[str, Any]:
             break
         cursor = page.next_cursor
     if ref.isdigit():
-        return clusters_service.get_cluster(core, caller, int(ref))
+        return cluster_calls(core).get_cluster(core, caller, int(ref))
     raise NotFound(f"You have no cluster named {ref!r}.")
 
 
 def cluster(ref: int | str, *, core: Core | None = None) -> Cluster:
     """One of your clusters, by id or identifier (the newest of that name)."""
-    core = _core(core)
+    core = backend(core)
     return Cluster(find_cluster(core, ref), core)
 
 
 def clusters(status: str = "active", *, core: Core | None = None) -> list[Cluster]:
     """Your clusters, newest first; `status` is active, terminated, failed or all."""
-    core = _core(core)
+    core = backend(core)
     caller = core.caller()
     found: list[Cluster] = []
     cursor: str | None = None
     while True:
-        page = clusters_service.list_clusters(core, caller, status=status, cursor=cursor)
+        page = cluster_calls(core).list_clusters(core, caller, status=status, cursor=cursor)
         found.extend(Cluster(item, core) for item in page.items)
         if page.next_cursor is None:
             return found
@@ -358,10 +380,10 @@ def launch(
     newest stable EMR release. Raises :class:`~atmo_lab.errors.ValidationFailed` naming the bad
     fields, :class:`~atmo_lab.errors.Conflict` when you have no SSH key yet (see :func:`add_key`).
     """
-    core = _core(core)
+    core = backend(core)
     caller = core.caller()
     if ssh_key_id is None:
-        own = keys_service.list_keys(core, caller)
+        own = key_calls(core).list_keys(core, caller)
         ssh_key_id = own[0]["id"] if own else None
     body: dict[str, Any] = {"size": size, "ssh_key_id": ssh_key_id}
     if lifetime_hours is not None:
@@ -370,19 +392,19 @@ def launch(
         body["identifier"] = identifier
     if emr_release:
         body["emr_release"] = emr_release
-    return Cluster(clusters_service.launch_cluster(core, caller, body), core)
+    return Cluster(cluster_calls(core).launch_cluster(core, caller, body), core)
 
 
 def keys(*, core: Core | None = None) -> list[dict[str, Any]]:
     """Your SSH public keys, newest first (``id``, ``title``, ``fingerprint``, …)."""
-    core = _core(core)
-    return keys_service.list_keys(core, core.caller())
+    core = backend(core)
+    return key_calls(core).list_keys(core, core.caller())
 
 
 def add_key(title: str, key: str, *, core: Core | None = None) -> dict[str, Any]:
     """Store an OpenSSH public key line (``ssh-ed25519 AAAA… me@laptop``) under `title`."""
-    core = _core(core)
-    return keys_service.add_key(core, core.caller(), title, key)
+    core = backend(core)
+    return key_calls(core).add_key(core, core.caller(), title, key)
 
 
 def _when(value: str | dt.datetime | None) -> str | None:
@@ -423,7 +445,7 @@ def schedule(
     """
     from .jobs import service as jobs_service
 
-    core = _core(core)
+    core = backend(core)
     body: dict[str, Any] = {"identifier": identifier, "description": description}
     unreadable: str | None = None
     if isinstance(notebook, Mapping):
@@ -454,7 +476,7 @@ def schedule(
     }
     body.update({name: value for name, value in optional.items() if value is not None})
     try:
-        return jobs_service.create_job(core, core.caller(), body)
+        return getattr(core, "jobs_service", jobs_service).create_job(core, core.caller(), body)
     except ValidationFailed as exc:  # without a notebook it always fails, naming every field
         if unreadable is None:
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +32,19 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         """The Core once it is built (it is built when the server's loop starts)."""
         return self.startup.built if self.startup is not None else None
 
+    @property
+    def client_mode(self) -> bool:
+        """A team member's server: the REST API is the team service's (``service_url``)."""
+        return bool(self.service_url)
+
     def initialize_settings(self) -> None:
+        if self.client_mode:  # no Core, no store, no AWS client in this process
+            from .team.client import SERVICE_URL_ENV
+
+            self.settings.update(atmo_lab_service_url=self.service_url)
+            os.environ[SERVICE_URL_ENV] = self.service_url  # the kernels' way to the service
+            self.log.info("atmo_lab: client mode, the REST API is %s's", self.service_url)
+            return
         settings = Settings.from_config(self)
         self._executor = ThreadPoolExecutor(max_workers=16, thread_name_prefix="atmo-lab")
         self.startup = CoreStartup(settings, self._executor)
@@ -47,6 +60,11 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
             )
 
     def initialize_handlers(self) -> None:
+        if self.client_mode:
+            from .team.client import client_handlers
+
+            self.handlers.extend(client_handlers())
+            return
         from .clusters.handlers import handlers as cluster_handlers
         from .config_api import handlers as config_handlers
         from .keys.handlers import handlers as key_handlers
@@ -62,6 +80,8 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
         The work runs in a thread: the server answers requests meanwhile.
         """
+        if self.client_mode:
+            return
         assert self._executor is not None
         await asyncio.wrap_future(self._executor.submit(self._start_core))
 

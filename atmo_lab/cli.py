@@ -1,4 +1,4 @@
-"""``atmo-lab``: the demo, a standalone worker and one maintenance tick (docs/API.md §4)."""
+"""``atmo-lab``: the demo, the team service, a standalone worker and one maintenance tick (docs/API.md §4)."""
 
 from __future__ import annotations
 
@@ -79,6 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     commands.add_parser(
         "upload-bootstrap", help="upload the EMR bootstrap scripts to the configured S3 URIs"
     )
+    commands.add_parser("serve", help="the team service, run by JupyterHub (c.JupyterHub.services)")
     worker_cmd = commands.add_parser("worker", help="run a standalone huey consumer")
     worker_cmd.add_argument("--threads", type=int, default=None)
     demo = commands.add_parser("demo", help="JupyterLab on a local AWS emulator, no account needed")
@@ -91,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return tick(config_args)
     if args.command == "upload-bootstrap":
         return upload_bootstrap(config_args)
+    if args.command == "serve":
+        from .team.service import serve
+
+        return serve(config_args)
     if args.command == "worker":
         return worker(config_args, args.threads)
     from .demo import run_demo

@@ -207,6 +207,20 @@ class AtmoLabConfig(HasTraits):
         "for its master node (the demo and tests; needs Java and atmo-lab[spark])",
     ).tag(config=True)
 
+    # Team deployment on JupyterHub (atmo_lab/team)
+    service_url = Unicode(
+        "",
+        help="Team mode: URL of the team's atmo_lab service (atmo-lab serve), e.g. "
+        "http://hub-proxy/services/atmo-lab/. This server then holds no store and no AWS "
+        "credentials; it forwards the REST API to the service with its JupyterHub API token.",
+    ).tag(config=True)
+    local_runs = Bool(
+        True,
+        help="Allow scheduled notebooks to run on this machine (executor local). atmo-lab serve "
+        "turns it off unless set on its command line: a team's notebooks would run beside the "
+        "service's store and AWS credentials.",
+    ).tag(config=True)
+
     @default("owner")
     def _owner_default(self) -> str:
         return _default_owner()
@@ -270,6 +284,8 @@ class Settings:
     run_outputs_kept: int = 10
     spark_connect_port: int = 15002
     spark_stand_in: bool = False
+    service_url: str = ""
+    local_runs: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -326,6 +342,8 @@ class Settings:
             run_outputs_kept=source.run_outputs_kept,
             spark_connect_port=source.spark_connect_port,
             spark_stand_in=source.spark_stand_in,
+            service_url=source.service_url,
+            local_runs=source.local_runs,
         )
 
 

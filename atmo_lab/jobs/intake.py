@@ -54,12 +54,16 @@ def check_visibility(value: object) -> str:
     return value
 
 
-def check_executor(value: object, default: str) -> str:
+def check_executor(value: object, default: str, local_runs: bool = True) -> str:
     if value is None or value == "":
-        return default
+        value = default
     if value not in rules.EXECUTORS:
         raise ValidationFailed(
             {"executor": "Choose emr (a cluster per run) or local (on this machine)."}
+        )
+    if value == "local" and not local_runs:  # a team's notebooks must not run beside its keys
+        raise ValidationFailed(
+            {"executor": "Runs on this machine are off in this deployment: choose emr."}
         )
     assert isinstance(value, str)
     return value
@@ -149,7 +153,9 @@ def validate_create(core: Core, body: Mapping[str, Any], now: dt.datetime) -> di
         "emr_release": found.check(resolve_release, settings, body.get("emr_release")),
         "timezone": found.check(check_timezone, body.get("timezone")),
         "parameters": found.check(check_parameters, body.get("parameters")),
-        "executor": found.check(check_executor, body.get("executor"), settings.job_executor),
+        "executor": found.check(
+            check_executor, body.get("executor"), settings.job_executor, settings.local_runs
+        ),
         "is_enabled": found.check(check_bool, body.get("is_enabled", True), "is_enabled"),
     }
     fields["interval_in_hours"], fields["schedule"] = _schedule_kind(
@@ -185,7 +191,7 @@ def validate_update(
         "emr_release": lambda v: resolve_release(settings, v),
         "timezone": lambda v: check_timezone(v),
         "parameters": lambda v: check_parameters(v),
-        "executor": lambda v: check_executor(v, settings.job_executor),
+        "executor": lambda v: check_executor(v, settings.job_executor, settings.local_runs),
         "is_enabled": lambda v: check_bool(v, "is_enabled"),
     }
     for name, check in checks.items():

@@ -12,10 +12,9 @@ import ipywidgets as W
 from traitlets import Bool, Dict, Int, Unicode, observe
 
 from .. import emr
-from ..api import STARTUP_STEPS, find_cluster, startup_progress
-from ..clusters import service
+from ..api import STARTUP_STEPS, backend, cluster_calls, find_cluster, startup_progress
 from ..clusters.service import MIN_LIFETIME_HOURS
-from ..core import Core, default_core
+from ..core import Core
 from ..store import utcnow
 from ._base import (
     BIG,
@@ -61,7 +60,8 @@ class ClusterPanel(W.VBox):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._shown_size: int | None = None
-        self.core = core if core is not None else default_core()
+        self.core = backend(core)
+        self.cluster_calls = cluster_calls(self.core)
         self.caller = self.core.caller()
         self.interval = interval
         data = dict(cluster) if isinstance(cluster, Mapping) else find_cluster(self.core, cluster)
@@ -95,7 +95,7 @@ class ClusterPanel(W.VBox):
             [W.HBox([self.extend_hours, self.extend_button]), self.extend_error]
         )
 
-        limit = service.size_limit(self.core, self.caller)
+        limit = self.cluster_calls.size_limit(self.core, self.caller)
         self.resize_size = W.BoundedIntText(
             value=max(2, int(data.get("size") or 2)), min=2, max=limit or BIG,
             description="Core nodes", style=DESCRIPTION, layout=field_layout("220px"),
@@ -280,7 +280,7 @@ class ClusterPanel(W.VBox):
                 with self._lock:
                     version = self._version
                 try:
-                    data = service.refresh_cluster(self.core, self.cluster_id)
+                    data = self.cluster_calls.refresh_cluster(self.core, self.cluster_id)
                 except Exception as exc:  # noqa: BLE001 - keep watching: AWS or the store may come back
                     log.warning("refreshing cluster %s failed: %s", self.cluster_id, exc)
                     self.message.value = info_html(f"Could not refresh the status: {exc}")
@@ -321,7 +321,7 @@ class ClusterPanel(W.VBox):
     def _on_extend(self, _button: W.Button | None = None) -> None:
         hours = self.extend_hours.value
         if self._act(
-            lambda: service.extend_cluster(
+            lambda: self.cluster_calls.extend_cluster(
                 self.core, self.caller, self.cluster_id, {"hours": hours}
             )
         ):
@@ -330,7 +330,9 @@ class ClusterPanel(W.VBox):
     def _on_resize(self, _button: W.Button | None = None) -> None:
         size = self.resize_size.value
         if self._act(
-            lambda: service.resize_cluster(self.core, self.caller, self.cluster_id, {"size": size})
+            lambda: self.cluster_calls.resize_cluster(
+                self.core, self.caller, self.cluster_id, {"size": size}
+            )
         ):
             self.message.value = info_html(f"Resized to {size} core nodes.")
 
@@ -344,7 +346,9 @@ class ClusterPanel(W.VBox):
 
     def _on_confirm(self, _button: W.Button | None = None) -> None:
         self._on_cancel()
-        if self._act(lambda: service.terminate_cluster(self.core, self.caller, self.cluster_id)):
+        if self._act(
+            lambda: self.cluster_calls.terminate_cluster(self.core, self.caller, self.cluster_id)
+        ):
             self.message.value = info_html("Termination requested.")
 
     def __repr__(self) -> str:

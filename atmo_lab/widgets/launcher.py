@@ -7,11 +7,10 @@ from typing import Any
 import ipywidgets as W
 from traitlets import Instance
 
-from ..clusters import service
+from ..api import backend, cluster_calls, key_calls
 from ..clusters.releases import active_releases, default_release
 from ..clusters.service import MIN_LIFETIME_HOURS
-from ..core import Core, default_core
-from ..keys import service as keys_service
+from ..core import Core
 from ._base import (
     BIG,
     DESCRIPTION,
@@ -55,14 +54,16 @@ class ClusterLauncher(W.VBox):
     panel = Instance(ClusterPanel, allow_none=True, help="Panel of the last launched cluster")
 
     def __init__(self, core: Core | None = None, interval: float = 5.0, **kwargs: Any) -> None:
-        self.core = core if core is not None else default_core()
+        self.core = backend(core)
+        self.cluster_calls = cluster_calls(self.core)
+        self.key_calls = key_calls(self.core)
         self.caller = self.core.caller()
         self.interval = interval
         settings = self.core.settings
-        limit = service.size_limit(self.core, self.caller)
+        limit = self.cluster_calls.size_limit(self.core, self.caller)
 
         self.identifier = W.Text(
-            value=service.suggest_identifier(self.core), description="Identifier",
+            value=self.cluster_calls.suggest_identifier(self.core), description="Identifier",
             placeholder="generated when empty", style=DESCRIPTION, layout=field_layout(),
         )  # fmt: skip
         self.size = W.BoundedIntText(
@@ -150,7 +151,7 @@ class ClusterLauncher(W.VBox):
 
     def reload_keys(self, select: int | None = None) -> None:
         """Fill the key dropdown (newest first); show the add-key form when there is none."""
-        keys = keys_service.list_keys(self.core, self.caller)
+        keys = self.key_calls.list_keys(self.core, self.caller)
         self.ssh_key.options = [(key_label(k), k["id"]) for k in keys]
         if keys:
             ids = [k["id"] for k in keys]
@@ -164,7 +165,7 @@ class ClusterLauncher(W.VBox):
     def _on_add_key(self, _button: W.Button | None = None) -> None:
         clear_errors(self.field_errors, self.key_message)
         try:
-            key = keys_service.add_key(
+            key = self.key_calls.add_key(
                 self.core, self.caller, self.key_title.value, self.key_text.value
             )
         except Exception as exc:  # noqa: BLE001 - shown: callback errors vanish in Lab
@@ -193,7 +194,7 @@ class ClusterLauncher(W.VBox):
         self.launch_button.disabled = True
         self.launch_button.description = "Launching…"
         try:
-            cluster = service.launch_cluster(self.core, self.caller, body)
+            cluster = self.cluster_calls.launch_cluster(self.core, self.caller, body)
         except Exception as exc:  # noqa: BLE001 - shown: callback errors vanish in Lab
             show_error(exc, self.field_errors, self.message)
             return
@@ -206,7 +207,9 @@ class ClusterLauncher(W.VBox):
         self.message.value = info_html(
             f"Launched {cluster['identifier']} ({cluster['jobflow_id']})."
         )
-        self.identifier.value = service.suggest_identifier(self.core)  # ready for another one
+        self.identifier.value = self.cluster_calls.suggest_identifier(
+            self.core
+        )  # ready for another one
 
     def close(self) -> None:
         """Close the form and the panels it shows (stopping their threads)."""

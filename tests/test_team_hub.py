@@ -1,0 +1,388 @@
+"""Team deployment on a real JupyterHub: the atmo_lab service and users' servers in client mode.
+
+One Hub per module (it costs seconds): configurable-http-proxy, ``atmo-lab serve`` on a fresh
+PostgreSQL database and the moto server, alice's, bob's and mia's servers spawned as local
+processes. Every check goes over REST through a user's own server, as the labextension does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from .conftest import BUCKETS, REGION, _postgres_database, _postgres_url
+from .hub_support import (
+    MAINTAINER,
+    PASSWORD,
+    SERVICE,
+    USERS,
+    Hub,
+    proxy_missing,
+    run_in_kernel,
+    running_hub,
+)
+from .support import NO_POSTGRES, public_key
+from .test_jobs_support import notebook
+
+pytestmark = pytest.mark.timeout(600)
+
+
+@pytest.fixture(scope="module")
+def hub(moto_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+    missing = proxy_missing()
+    if missing:
+        pytest.skip(missing)
+    base = _postgres_url()
+    if not base:
+        pytest.skip(NO_POSTGRES)
+    import boto3
+
+    s3 = boto3.session.Session(region_name=REGION).client("s3")
+    for bucket in BUCKETS:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for db_url in _postgres_database(base):
+        with running_hub(tmp_path_factory.mktemp("hub"), db_url) as running:
+            for user in USERS:
+                running.start_server(user)
+            yield running
+
+
+def ok(reply: requests.Response, code: int = 200) -> Any:
+    assert reply.status_code == code, (reply.request.method, reply.url, reply.text[:2000])
+    return reply.json() if reply.content and code != 204 else None
+
+
+def test_each_user_is_known_by_the_hub(hub: Hub) -> None:
+    for user in USERS:
+        config = ok(hub.call(user, "GET", "config"))
+        assert config["user"] == user
+        assert config["is_maintainer"] is (user == MAINTAINER)
+
+
+def launch(hub: Hub, user: str) -> dict[str, Any]:
+    """A key, a cluster and a job of ``user``'s, made through their own server."""
+    key = ok(hub.call(user, "POST", "keys", {"title": f"{user}-key", "key": public_key()}), 201)
+    body = {"identifier": f"{user}-cluster", "size": 1, "ssh_key_id": key["id"]}
+    cluster = ok(hub.call(user, "POST", "clusters", body), 201)
+    home = hub.home(user)
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "report.ipynb").write_text(json.dumps(notebook("print('hello')")))
+    job = ok(
+        hub.call(
+            user,
+            "POST",
+            "jobs",
+            {"identifier": f"{user}-job", "description": "Counts", "notebook_path": "report.ipynb"},
+        ),
+        201,
+    )
+    return {"keys": key, "clusters": cluster, "jobs": job}
+
+
+@pytest.fixture(scope="module")
+def made(hub: Hub) -> dict[str, dict[str, Any]]:
+    return {user: launch(hub, user) for user in ("alice", "bob")}
+
+
+def ids(hub: Hub, user: str, kind: str, query: str = "") -> set[int]:
+    return {item["id"] for item in ok(hub.call(user, "GET", f"{kind}{query}"))[kind]}
+
+
+@pytest.mark.parametrize("kind", ["keys", "clusters", "jobs"])
+def test_each_user_sees_only_their_own(hub: Hub, made: dict[str, Any], kind: str) -> None:
+    alice, bob = made["alice"][kind], made["bob"][kind]
+    assert ids(hub, "alice", kind) == {alice["id"]}
+    assert ids(hub, "bob", kind) == {bob["id"]}
+    if kind != "keys":
+        assert alice["owner"] == "alice" and bob["owner"] == "bob"
+    # and another's object, by id, is not there for them
+    assert hub.call("bob", "GET", f"{kind}/{alice['id']}").status_code == 404
+    if kind == "clusters":
+        assert hub.call("alice", "POST", f"clusters/{bob['id']}/terminate").status_code == 404
+    else:
+        assert hub.call("alice", "DELETE", f"{kind}/{bob['id']}").status_code == 404
+    assert ids(hub, "bob", kind) == {bob["id"]}
+
+
+def test_a_job_from_a_notebook_in_the_users_files(hub: Hub, made: dict[str, Any]) -> None:
+    job = made["alice"]["jobs"]
+    assert job["notebook_name"] == "report.ipynb"
+    reply = hub.call("alice", "GET", f"jobs/{job['id']}/notebook")
+    assert reply.status_code == 200
+    assert json.loads(reply.content)["cells"][-1]["source"] == "print('hello')"
+    facts = ok(hub.call("alice", "GET", "jobs/notebook-facts?notebook_path=report.ipynb"))
+    assert facts["identifier"] == "report" and facts["notebook_path"] == "report.ipynb"
+    missing = hub.call(
+        "alice",
+        "POST",
+        "jobs",
+        {"identifier": "nope", "description": "x", "notebook_path": "no.ipynb"},
+    )
+    assert missing.status_code == 400 and "notebook_path" in missing.json()["errors"]
+
+
+@pytest.mark.parametrize("kind", ["clusters", "jobs"])
+def test_the_maintainer_sees_everyones(hub: Hub, made: dict[str, Any], kind: str) -> None:
+    everyone = {made[user][kind]["id"] for user in ("alice", "bob")}
+    assert everyone <= ids(hub, MAINTAINER, kind, "?owner=all")
+    assert not everyone & ids(hub, MAINTAINER, kind)  # by default, their own only
+    # another user asking for everyone's still sees only their own
+    reply = hub.call("bob", "GET", f"{kind}?owner=all")
+    assert reply.status_code == 403 or {i["id"] for i in reply.json()[kind]} <= {
+        made["bob"][kind]["id"]
+    }
+
+
+def test_forged_identities_fail(hub: Hub, made: dict[str, Any]) -> None:
+    alices = made["alice"]["clusters"]["id"]
+    # headers naming alice, sent to bob's server with bob's token: still bob
+    for headers in (
+        {"X-Forwarded-User": "alice"},
+        {"X-Remote-User": "alice", "Remote-User": "alice"},
+        {"X-Atmo-Lab-User": "alice", "Cookie": "atmo-lab-user=alice"},
+    ):
+        assert ok(hub.call("bob", "GET", "config", headers=headers))["user"] == "bob"
+        assert hub.call("bob", "GET", f"clusters/{alices}", headers=headers).status_code == 404
+    # bob's server's own config and environment name alice (pre_spawn_hook): still bob
+    assert ids(hub, "bob", "clusters") == {made["bob"]["clusters"]["id"]}
+    # a made-up token: neither bob's server nor the service lets it in
+    forged = "0" * 32
+    assert hub.call("bob", "GET", "config", token=forged).status_code in (401, 403)
+    service = f"{hub.service_url}atmo-lab/api/clusters"
+    for authorization in (f"token {forged}", "Bearer alice", ""):
+        reply = requests.get(
+            service,
+            headers={"Authorization": authorization, "X-Forwarded-User": "alice"},
+            timeout=30,
+            allow_redirects=False,
+        )
+        assert reply.status_code in (302, 401, 403), reply.text
+        assert str(alices) not in reply.text
+    # a token for bob's server only (no access to the service) can't reach the service
+    bobs = hub.user_token("bob")
+    reply = requests.get(service, headers={"Authorization": f"token {bobs}"}, timeout=30)
+    assert reply.status_code == 403
+    # alice's server does not let bob in
+    assert hub.call("alice", "GET", "config", token=bobs).status_code in (401, 403, 404)
+
+
+def test_the_service_serves_nothing_but_atmo_lab(hub: Hub) -> None:
+    """The service's process holds the AWS credentials: no kernel, file or terminal route."""
+    token = service_token(hub, "bob")
+    headers = {"Authorization": f"token {token}"}
+    assert (
+        ok(requests.get(f"{hub.service_url}atmo-lab/api/config", headers=headers, timeout=30))[
+            "user"
+        ]
+        == "bob"
+    )
+    for path in ("api/kernels", "api/contents", "api/sessions", "api/terminals", "lab"):
+        reply = requests.get(f"{hub.service_url}{path}", headers=headers, timeout=30)
+        assert reply.status_code in (403, 404), (path, reply.status_code)
+    kernel = requests.post(f"{hub.service_url}api/kernels", headers=headers, timeout=30)
+    assert kernel.status_code in (403, 404)
+
+
+def service_token(hub: Hub, user: str) -> str:
+    """A token of ``user``'s for the service itself (what a kernel's token may do)."""
+    reply = hub.hub_api(
+        "POST",
+        f"users/{user}/tokens",
+        json={"note": "team tests", "scopes": [f"access:services!service={SERVICE}"]},
+    )
+    assert reply.status_code == 201, reply.text
+    return reply.json()["token"]
+
+
+# Kernels: atmo_lab.* reaches the service with the kernel's Hub token.
+
+
+def test_a_kernel_acts_as_its_user_through_the_service(hub: Hub, made: dict[str, Any]) -> None:
+    code = f"""
+import json, os
+import atmo_lab
+from atmo_lab.errors import NotFound
+atmo_lab.add_key("from-kernel", {public_key()!r})
+launched = atmo_lab.launch(size=1, identifier="bob-from-kernel")
+job = atmo_lab.schedule(
+    {{"cells": [], "metadata": {{}}, "nbformat": 4, "nbformat_minor": 5}},
+    "bob-kernel-job", "From a kernel", notebook_name="k.ipynb",
+)
+try:
+    atmo_lab.cluster({made["alice"]["clusters"]["id"]})
+    seen_alices = True
+except NotFound:
+    seen_alices = False
+launched.terminate()
+print(json.dumps({{
+    "aws": sorted(k for k in os.environ if k.startswith("AWS_")),
+    "keys": [k["title"] for k in atmo_lab.keys()],
+    "clusters": [c.identifier for c in atmo_lab.clusters("all")],
+    "owner": launched.to_dict()["owner"],
+    "status": launched.to_dict()["status"],
+    "job_owner": job["owner"],
+    "seen_alices": seen_alices,
+}}))
+"""
+    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
+    assert seen["aws"] == []  # the kernel has no AWS credentials, nor endpoint
+    bobs_keys = [k["title"] for k in ok(hub.call("bob", "GET", "keys"))["keys"]]
+    assert "from-kernel" in seen["keys"] and seen["keys"] == bobs_keys
+    bobs = ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
+    assert "bob-from-kernel" in seen["clusters"]
+    assert seen["clusters"] == [c["identifier"] for c in bobs]
+    assert "alice-cluster" not in seen["clusters"]
+    assert seen["owner"] == "bob" and seen["job_owner"] == "bob"
+    assert seen["status"] in ("TERMINATING", "TERMINATED")
+    assert seen["seen_alices"] is False
+    # and alice sees none of it
+    assert "bob-from-kernel" not in {
+        c["identifier"] for c in ok(hub.call("alice", "GET", "clusters?status=all"))["clusters"]
+    }
+
+
+def test_a_forged_identity_from_a_kernel_fails(hub: Hub, made: dict[str, Any]) -> None:
+    code = f"""
+import os
+import atmo_lab
+from atmo_lab.errors import AtmoError
+os.environ["JUPYTERHUB_USER"] = "alice"
+os.environ["USER"] = "alice"
+print("as", sorted(c.identifier for c in atmo_lab.clusters("all")))
+os.environ["JUPYTERHUB_API_TOKEN"] = "0" * 32
+try:
+    atmo_lab.cluster({made["alice"]["clusters"]["id"]})
+    print("made-up token: allowed")
+except AtmoError as exc:
+    print("made-up token:", exc.status)
+"""
+    out = run_in_kernel(hub, "bob", code)
+    assert "alice-cluster" not in out and "bob-cluster" in out
+    assert "made-up token: 403" in out or "made-up token: 401" in out, out
+
+
+def test_the_widgets_in_a_kernel_act_as_its_user(hub: Hub, made: dict[str, Any]) -> None:
+    """The launcher and cluster panel in bob's kernel: bob's keys, bounds from the service,
+    a launch and a termination as bob."""
+    code = f"""
+import json
+from atmo_lab.widgets.launcher import ClusterLauncher
+from atmo_lab.widgets.cluster import ClusterPanel
+form = ClusterLauncher(interval=60)
+keys = [label.split(" — ")[0] for label, _ in form.ssh_key.options]
+form.identifier.value = "bob-widget"
+form.launch_button.click()
+panel = form.panel
+panel.stop_watching()
+panel.terminate_button.click()
+panel.confirm_yes.click()
+try:
+    ClusterPanel({made["alice"]["clusters"]["id"]}, interval=60)
+    alices = "shown"
+except Exception as exc:
+    alices = type(exc).__name__
+print(json.dumps({{
+    "user": form.caller.username, "keys": keys, "message": form.message.value,
+    "owner": panel.cluster["owner"], "after": panel.message.value,
+    "lifetime_max": form.lifetime_hours.max, "releases": len(form.emr_release.options),
+    "alices": alices,
+}}))
+form.close()
+"""
+    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
+    assert seen["user"] == "bob" and seen["owner"] == "bob", seen
+    assert "bob-widget" in seen["message"] and "Termination requested" in seen["after"], seen
+    bobs_keys = [k["title"] for k in ok(hub.call("bob", "GET", "keys"))["keys"]]
+    assert seen["keys"] == bobs_keys and "alice-key" not in seen["keys"]
+    config = ok(hub.call("bob", "GET", "config"))
+    assert seen["lifetime_max"] == config["max_cluster_lifetime"] and seen["releases"] > 0
+    assert seen["alices"] == "NotFound"
+    bobs = {
+        c["identifier"]: c for c in ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
+    }
+    assert bobs["bob-widget"]["status"] in ("TERMINATING", "TERMINATED")
+
+
+def test_a_run_outlives_the_users_server(hub: Hub) -> None:
+    """bob's server stops while his run executes: the run is the service's, it succeeds."""
+    slow = notebook("import time\ntime.sleep(6)\nprint('done')")
+    body = {"identifier": "bob-slow", "description": "Sleeps", "notebook": slow,
+            "notebook_name": "slow.ipynb"}  # fmt: skip
+    job = ok(hub.call("bob", "POST", "jobs", body), 201)
+    run = ok(hub.call("bob", "POST", f"jobs/{job['id']}/run"), 202)
+    assert run["status"] == "RUNNING"
+    hub.stop_server("bob")
+    try:
+        token = service_token(hub, MAINTAINER)  # bob has no server now: ask the service
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            seen = ok(
+                requests.get(
+                    f"{hub.service_url}atmo-lab/api/runs/{run['id']}",
+                    headers={"Authorization": f"token {token}"},
+                    timeout=30,
+                )
+            )
+            if seen["status"] not in ("RUNNING", "PENDING", "BOOTSTRAPPING"):
+                break
+            time.sleep(1)
+        assert seen["status"] == "TERMINATED" and seen["outcome"] == "succeeded", seen
+    finally:
+        hub.start_server("bob")
+    mine = ok(hub.call("bob", "GET", f"runs/{run['id']}"))
+    assert mine["outcome"] == "succeeded" and mine["output_notebook_key"]
+
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+
+
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
+    """alice logs in to the Hub in Chromium: her JupyterLab's sidebar shows her cluster, not
+    bob's (the labextension talks to her server, which forwards to the service)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from .ui.conftest import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{hub.url}hub/login")
+            page.locator("#username_input").fill("alice")
+            page.locator("#password_input").fill(PASSWORD)
+            page.locator("#login_submit").click()
+            page.wait_for_url("**/user/alice/**")
+            page.goto(f"{hub.url}user/alice/lab?reset")
+            page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
+            sidebar = page.locator("#atmo-lab-sidebar")
+            sidebar.get_by_role("tab", name="Clusters").click()
+            expect(sidebar.get_by_text("alice-cluster")).to_be_visible(timeout=30_000)
+            expect(sidebar.get_by_text("bob-cluster")).to_have_count(0)
+            # a launch from the sidebar (the browser's POST, with its XSRF token, to her server)
+            sidebar.get_by_role("button", name="Launch cluster…").click()
+            dialog = page.get_by_role("dialog", name="Launch a cluster")
+            dialog.get_by_label("Identifier").fill("alice-from-lab")
+            dialog.get_by_role("button", name="Launch").click()
+            expect(dialog).to_be_hidden()
+            expect(sidebar.locator('li[data-identifier="alice-from-lab"]')).to_be_visible()
+            sidebar.get_by_role("tab", name="Keys").click()
+            expect(sidebar.get_by_text("alice-key")).to_be_visible()
+            expect(sidebar.get_by_text("bob-key")).to_have_count(0)
+            page.screenshot(path=str(hub.folder / "team-sidebar.png"))
+        finally:
+            browser.close()
+    launched = ok(hub.call("alice", "GET", "clusters"))["clusters"]
+    assert "alice-from-lab" in {c["identifier"] for c in launched}
+    assert all(c["owner"] == "alice" for c in launched)
+    bobs = ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
+    assert "alice-from-lab" not in {c["identifier"] for c in bobs}
