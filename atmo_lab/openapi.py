@@ -89,6 +89,8 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "is_maintainer": BOOLEAN,
                 "region": _string(),
                 "max_cluster_size": _nullable(INTEGER),
+                "min_resize_size": INTEGER,
+                "min_cluster_lifetime": INTEGER,
                 "max_cluster_lifetime": INTEGER,
                 "default_cluster_lifetime": INTEGER,
                 "job_executor": _string(enum=executors),

@@ -52,7 +52,7 @@ async def test_config(api, moto_endpoint):
     r = await api("GET", "config")
     assert r.json == {
         "user": "alice", "is_maintainer": False, "region": "us-west-2", "max_cluster_size": 30,
-        "max_cluster_lifetime": 24, "default_cluster_lifetime": 8, "job_executor": "local",
+        "min_resize_size": 2, "min_cluster_lifetime": 2, "max_cluster_lifetime": 24, "default_cluster_lifetime": 8, "job_executor": "local",
         "job_intervals": [24, 168, 720], "default_interval_in_hours": 168,
         "aws_endpoint": moto_endpoint, "is_local_emulator": True,
     }  # fmt: skip
@@ -343,6 +343,16 @@ async def test_resize_core_group(api, aws):
     for size in (31, 0, "4", 1):
         bad = await api("POST", f"clusters/{cluster['id']}/resize", {"size": size})
         assert bad.code == 400 and "size" in bad.json["errors"]
+
+
+async def test_resize_bound_in_config_is_the_one_the_server_keeps(api):
+    # The UI's resize field takes its minimum from GET /config: one below it is refused.
+    lowest = (await api("GET", "config")).json["min_resize_size"]
+    cluster = (await launch(api, size=3)).json
+    too_small = await api("POST", f"clusters/{cluster['id']}/resize", {"size": lowest - 1})
+    assert too_small.code == 400 and "size" in too_small.json["errors"]
+    r = await api("POST", f"clusters/{cluster['id']}/resize", {"size": lowest})
+    assert r.code == 200 and r.json["size"] == lowest
 
 
 async def test_resize_of_a_single_node_cluster_is_409(api):

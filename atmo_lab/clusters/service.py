@@ -34,6 +34,8 @@ EXPIRY_WARNING_WINDOW = dt.timedelta(hours=1)
 #: States in which a cluster's Spark endpoint is gone (or going).
 ENDED_STATES = (emr.TERMINATING, *emr.FINAL_STATES)
 MIN_LIFETIME_HOURS = 2
+#: A cluster with core nodes keeps at least this many nodes (terminating releases them).
+MIN_RESIZE_SIZE = 2
 MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
 
@@ -407,9 +409,12 @@ def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) ->
                 {"size": "This cluster has no core nodes."},
             )
         jobflow_id = cluster.jobflow_id
-    if size < 2:
+    if size < MIN_RESIZE_SIZE:
         raise ValidationFailed(
-            {"size": "A cluster with core nodes keeps at least 2; terminate it to release them."}
+            {
+                "size": f"A cluster with core nodes keeps at least {MIN_RESIZE_SIZE}; "
+                "terminate it to release them."
+            }
         )
     call(
         "ModifyInstanceGroups",

@@ -107,6 +107,10 @@ export interface IConfig {
   region: string;
   /** null for maintainers (no upper bound) */
   max_cluster_size: number | null;
+  /** the smallest size a cluster with core nodes may be resized to */
+  min_resize_size: number;
+  /** hours: the shortest lifetime and extension */
+  min_cluster_lifetime: number;
   /** hours */
   max_cluster_lifetime: number;
   /** hours */
@@ -238,7 +242,7 @@ export interface IRun {
   /** extra fields the server sends (not in API.md) */
   job_id?: ObjectId;
   /** what happened, in words (`status` stays EMR's) */
-  outcome?: RunOutcome;
+  outcome: RunOutcome;
   /** when the worker deleted this run's output (older than the kept runs) */
   output_pruned_at?: DateTimeString | null;
   is_active?: boolean;
