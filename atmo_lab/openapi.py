@@ -366,7 +366,11 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
 def _list_of(name: str, item: str) -> dict[str, Any]:
     return _object(
         [name],
-        {name: {"type": "array", "items": _ref(item)}, "next_cursor": _nullable(_string())},
+        {
+            name: {"type": "array", "items": _ref(item)},
+            "next_cursor": _nullable(_string()),
+            "total": {**INTEGER, "description": "how many in all (first page of clusters, jobs)"},
+        },
     )
 
 

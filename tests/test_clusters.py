@@ -242,17 +242,39 @@ async def test_list_pages_with_a_cursor(api, core):
             session.add(Cluster(owner="alice", identifier=f"c{i}", size=1, lifetime_hours=8,
                                 ssh_key_id=key_id, emr_release="7.5.0", jobflow_id=f"j-{i}",
                                 status="WAITING", expires_at=now + dt.timedelta(hours=8)))  # fmt: skip
-    seen, cursor = [], None
+    seen, cursor, totals = [], None, []
     while True:
         params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
         page = (await api("GET", "clusters", params=params)).json
         seen += [c["identifier"] for c in page["clusters"]]
+        totals.append(page.get("total"))
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == [f"c{i}" for i in reversed(range(7))]
+    assert totals == [7, None, None]  # the first page counts the whole list (the tab's badge)
     assert (await api("GET", "clusters", params={"limit": "0"})).code == 400
     assert (await api("GET", "clusters", params={"cursor": "x"})).code == 400
+
+
+@pytest.mark.atmo(multi_user=True, maintainers=["mia"])
+@pytest.mark.atmo(multi_user=True)
+async def test_the_first_page_counts_only_what_it_lists(api, core):
+    key_id = await add_key(api)
+    with core.store.session() as session:
+        now = dt.datetime.now(dt.timezone.utc)
+        for i, (owner, status) in enumerate(
+            [("alice", "WAITING")] * 4 + [("alice", "TERMINATED"), ("bob", "WAITING")]
+        ):
+            session.add(Cluster(owner=owner, identifier=f"c{i}", size=1, lifetime_hours=8,
+                                ssh_key_id=key_id, emr_release="7.5.0", jobflow_id=f"j-{i}",
+                                status=status, expires_at=now + dt.timedelta(hours=8)))  # fmt: skip
+    active = (await api("GET", "clusters", params={"limit": "2"})).json
+    assert (len(active["clusters"]), active["total"]) == (2, 4)  # not bob's, not terminated
+    every = (await api("GET", "clusters", params={"status": "all", "limit": "2"})).json
+    assert every["total"] == 5
+    short = (await api("GET", "clusters", params={"status": "terminated"})).json
+    assert (len(short["clusters"]), short["total"]) == (1, 1)
 
 
 @pytest.mark.atmo(multi_user=True, maintainers=["mia"])

@@ -405,6 +405,8 @@ function jsonInit(method: string, body?: unknown): RequestInit {
 export interface IPage<T> {
   items: T[];
   next_cursor: string | null;
+  /** how many the whole list holds (first page of clusters and jobs), else null */
+  total: number | null;
 }
 
 /**
@@ -429,7 +431,8 @@ async function listPage<T>(
   );
   return {
     items: (data[name] as T[]) ?? [],
-    next_cursor: (data.next_cursor as string | null | undefined) ?? null
+    next_cursor: (data.next_cursor as string | null | undefined) ?? null,
+    total: typeof data.total === 'number' ? data.total : null
   };
 }
 

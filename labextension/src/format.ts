@@ -387,3 +387,18 @@ export function nextRunText(
   const when = relativeTime(job.next_run_at, now);
   return Date.parse(job.next_run_at) <= now ? 'due now' : `next run ${when}`;
 }
+
+/**
+ * The count on a list's tab: what is shown when that is the whole list,
+ * else the server's total, else "50+" (more pages, no total known).
+ */
+export function listCountText(
+  shown: number,
+  more: boolean,
+  total: number | null
+): string {
+  if (!more) {
+    return String(shown);
+  }
+  return total !== null ? String(Math.max(total, shown)) : `${shown}+`;
+}

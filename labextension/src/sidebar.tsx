@@ -8,6 +8,7 @@ import * as React from 'react';
 import { ICluster, IJob, ObjectId } from './api';
 import { ClustersSection } from './clusters';
 import { ErrorMessage, useSignal } from './components';
+import { listCountText } from './format';
 import { atmoIcon } from './icons';
 import { JobsSection } from './jobs';
 import { KeysSection } from './keys';
@@ -118,10 +119,21 @@ function SidebarView(props: {
 
   const config = model.config;
   const connection = model.errors.connection || model.errors.config;
-  const counts: { [s: string]: number } = {
-    clusters: model.clusterFilter === 'active' ? model.clusters.length : -1,
-    jobs: model.jobs.length,
-    keys: model.keys.length
+  const counts: { [s: string]: string } = {
+    // the badge counts active clusters only (a filter of all would count history)
+    clusters:
+      model.clusterFilter === 'active' && model.clusters.length > 0
+        ? listCountText(
+            model.clusters.length,
+            model.moreClusters,
+            model.clusterTotal
+          )
+        : '',
+    jobs:
+      model.jobs.length > 0
+        ? listCountText(model.jobs.length, model.moreJobs, model.jobTotal)
+        : '',
+    keys: model.keys.length > 0 ? String(model.keys.length) : ''
   };
   return (
     <div className="atmo-Sidebar-content">
@@ -179,7 +191,7 @@ function SidebarView(props: {
             onKeyDown={onTabKey}
           >
             {label}
-            {counts[value] > 0 ? (
+            {counts[value] ? (
               <span className="atmo-Count">{counts[value]}</span>
             ) : null}
           </button>

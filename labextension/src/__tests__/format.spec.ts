@@ -10,6 +10,7 @@ import {
   expiryTone,
   failingCellText,
   intervalLabel,
+  listCountText,
   nextRunText,
   releaseLabel,
   relativeTime,
@@ -254,5 +255,16 @@ describe('nextRunText', () => {
       'expired'
     );
     expect(nextRunText({ ...job, next_run_at: null }, NOW)).toBe('no next run');
+  });
+});
+
+describe('list counts', () => {
+  it('counts the whole list, not the page', () => {
+    expect(listCountText(3, false, 3)).toBe('3');
+    expect(listCountText(50, true, 1000)).toBe('1000'); // 1,000 active clusters
+    expect(listCountText(50, true, null)).toBe('50+'); // no total from the server
+    expect(listCountText(4, false, null)).toBe('4');
+    // a launch shown before the next refresh is not undercounted
+    expect(listCountText(51, true, 50)).toBe('51');
   });
 });
