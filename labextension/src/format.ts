@@ -79,6 +79,9 @@ export function spanText(ms: number): string {
 
 /**
  * How far away `iso` is from `now`: "in 3 h 12 min" or "5 min ago".
+ * Expiry and next-run times need the minutes: coreutils' `Time.formatHuman`
+ * rounds to the largest unit ("in 3 hours" for 2 h 31 min), so it serves only
+ * past file times, where rounding misleads no one.
  *
  * @param iso An ISO date-time (null gives an empty string)
  * @param now The current time in ms since the epoch

@@ -3,6 +3,7 @@
  * their results.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
 import { IJob, IResult, IRun, ObjectId } from './api';
@@ -128,6 +129,10 @@ function ResultList(props: {
               {resultName(r.key)}
             </span>
             <span className="atmo-Muted">{bytesText(r.size)}</span>
+            {/* as JupyterLab's file browser: "2 hours ago", the date in the tooltip */}
+            <span className="atmo-Muted" title={Time.format(r.last_modified)}>
+              {Time.formatHuman(r.last_modified)}
+            </span>
             {props.onOpen && r.key.endsWith('.ipynb') ? (
               <button
                 type="button"
