@@ -180,7 +180,7 @@ function SidebarView(props: {
         onChange={onTabChange}
       >
         {SECTIONS.map(([value, label]) => (
-          <Tab key={value} id={tabId(value)}>
+          <Tab key={value} id={tabId(value)} className="atmo-Tab">
             {label}
             {counts[value] ? (
               <span className="atmo-Count">{counts[value]}</span>
