@@ -114,7 +114,7 @@ function SidebarView(props: {
       return;
     }
     const chosen = SECTIONS.find(([s]) => tabId(s) === tabs.activeid);
-    if (chosen && chosen[0] !== section) {
+    if (chosen) {
       setSection(chosen[0]);
     }
   };
