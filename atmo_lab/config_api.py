@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def public_config(core: Core, caller: Caller) -> dict[str, Any]:
-    from .clusters.service import size_limit
+    from .clusters.service import MIN_LIFETIME_HOURS, MIN_RESIZE_SIZE, size_limit
 
     settings = core.settings
     return {
@@ -27,6 +27,8 @@ def public_config(core: Core, caller: Caller) -> dict[str, Any]:
         "is_maintainer": caller.is_maintainer,
         "region": settings.region,
         "max_cluster_size": size_limit(core, caller),
+        "min_resize_size": MIN_RESIZE_SIZE,
+        "min_cluster_lifetime": MIN_LIFETIME_HOURS,
         "max_cluster_lifetime": settings.max_cluster_lifetime,
         "default_cluster_lifetime": settings.default_cluster_lifetime,
         "job_executor": settings.job_executor,

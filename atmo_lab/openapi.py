@@ -89,6 +89,8 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "is_maintainer": BOOLEAN,
                 "region": _string(),
                 "max_cluster_size": _nullable(INTEGER),
+                "min_resize_size": INTEGER,
+                "min_cluster_lifetime": INTEGER,
                 "max_cluster_lifetime": INTEGER,
                 "default_cluster_lifetime": INTEGER,
                 "job_executor": _string(enum=executors),
@@ -364,7 +366,11 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
 def _list_of(name: str, item: str) -> dict[str, Any]:
     return _object(
         [name],
-        {name: {"type": "array", "items": _ref(item)}, "next_cursor": _nullable(_string())},
+        {
+            name: {"type": "array", "items": _ref(item)},
+            "next_cursor": _nullable(_string()),
+            "total": {**INTEGER, "description": "how many in all (first page of clusters, jobs)"},
+        },
     )
 
 

@@ -20,14 +20,20 @@ Columns = TypeVarTuple("Columns")
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list, newest first, and the cursor of the next one (None at the end)."""
+    """One page of a list, newest first, and the cursor of the next one (None at the end);
+    `total` is how many the whole list holds, on the first page of a counted list."""
 
     items: list[dict[str, Any]]
     next_cursor: str | None
+    total: int | None = None
 
     def to_json(self, name: str) -> str:
-        """``{name: [items], "next_cursor": ...}`` as the API answers it."""
-        return json.dumps({name: self.items, "next_cursor": self.next_cursor})
+        """``{name: [items], "next_cursor": ..., "total": ...}`` as the API answers it
+        (``total`` only when counted)."""
+        reply: dict[str, Any] = {name: self.items, "next_cursor": self.next_cursor}
+        if self.total is not None:
+            reply["total"] = self.total
+        return json.dumps(reply)
 
 
 def parse_limit(value: object, default: int) -> int:
@@ -67,9 +73,13 @@ def keyset_page(
     limit: int | str | None,
     cursor: str | None,
     page_size: int,
+    count: Select[int] | None = None,
 ) -> Page:
     """At most `limit` rows (`page_size` when it is not given) of `query` after `cursor`,
     newest first by `key`, each made an item by `to_item`.
+
+    `count` (a ``SELECT count(...)`` of the same rows) gives the first page its `total`; it
+    runs only when there is more than one page, as a shorter list counts itself.
 
     PostgreSQL plans a statement whose LIMIT is a parameter anew at every execution, so the
     page size is written into the SQL.
@@ -85,4 +95,7 @@ def keyset_page(
     rows = session.execute(page).all()
     items = [to_item(row) for row in rows[:limit]]
     next_cursor = str(items[-1]["id"]) if len(rows) > limit else None
-    return Page(items, next_cursor)
+    total = None
+    if count is not None and after is None:
+        total = len(items) if next_cursor is None else session.scalar(count)
+    return Page(items, next_cursor, total)

@@ -52,7 +52,7 @@ async def test_config(api, moto_endpoint):
     r = await api("GET", "config")
     assert r.json == {
         "user": "alice", "is_maintainer": False, "region": "us-west-2", "max_cluster_size": 30,
-        "max_cluster_lifetime": 24, "default_cluster_lifetime": 8, "job_executor": "local",
+        "min_resize_size": 2, "min_cluster_lifetime": 2, "max_cluster_lifetime": 24, "default_cluster_lifetime": 8, "job_executor": "local",
         "job_intervals": [24, 168, 720], "default_interval_in_hours": 168,
         "aws_endpoint": moto_endpoint, "is_local_emulator": True,
     }  # fmt: skip
@@ -242,17 +242,39 @@ async def test_list_pages_with_a_cursor(api, core):
             session.add(Cluster(owner="alice", identifier=f"c{i}", size=1, lifetime_hours=8,
                                 ssh_key_id=key_id, emr_release="7.5.0", jobflow_id=f"j-{i}",
                                 status="WAITING", expires_at=now + dt.timedelta(hours=8)))  # fmt: skip
-    seen, cursor = [], None
+    seen, cursor, totals = [], None, []
     while True:
         params = {"limit": "3"} | ({"cursor": cursor} if cursor else {})
         page = (await api("GET", "clusters", params=params)).json
         seen += [c["identifier"] for c in page["clusters"]]
+        totals.append(page.get("total"))
         cursor = page["next_cursor"]
         if cursor is None:
             break
     assert seen == [f"c{i}" for i in reversed(range(7))]
+    assert totals == [7, None, None]  # the first page counts the whole list (the tab's badge)
     assert (await api("GET", "clusters", params={"limit": "0"})).code == 400
     assert (await api("GET", "clusters", params={"cursor": "x"})).code == 400
+
+
+@pytest.mark.atmo(multi_user=True, maintainers=["mia"])
+@pytest.mark.atmo(multi_user=True)
+async def test_the_first_page_counts_only_what_it_lists(api, core):
+    key_id = await add_key(api)
+    with core.store.session() as session:
+        now = dt.datetime.now(dt.timezone.utc)
+        for i, (owner, status) in enumerate(
+            [("alice", "WAITING")] * 4 + [("alice", "TERMINATED"), ("bob", "WAITING")]
+        ):
+            session.add(Cluster(owner=owner, identifier=f"c{i}", size=1, lifetime_hours=8,
+                                ssh_key_id=key_id, emr_release="7.5.0", jobflow_id=f"j-{i}",
+                                status=status, expires_at=now + dt.timedelta(hours=8)))  # fmt: skip
+    active = (await api("GET", "clusters", params={"limit": "2"})).json
+    assert (len(active["clusters"]), active["total"]) == (2, 4)  # not bob's, not terminated
+    every = (await api("GET", "clusters", params={"status": "all", "limit": "2"})).json
+    assert every["total"] == 5
+    short = (await api("GET", "clusters", params={"status": "terminated"})).json
+    assert (len(short["clusters"]), short["total"]) == (1, 1)
 
 
 @pytest.mark.atmo(multi_user=True, maintainers=["mia"])
@@ -343,6 +365,16 @@ async def test_resize_core_group(api, aws):
     for size in (31, 0, "4", 1):
         bad = await api("POST", f"clusters/{cluster['id']}/resize", {"size": size})
         assert bad.code == 400 and "size" in bad.json["errors"]
+
+
+async def test_resize_bound_in_config_is_the_one_the_server_keeps(api):
+    # The UI's resize field takes its minimum from GET /config: one below it is refused.
+    lowest = (await api("GET", "config")).json["min_resize_size"]
+    cluster = (await launch(api, size=3)).json
+    too_small = await api("POST", f"clusters/{cluster['id']}/resize", {"size": lowest - 1})
+    assert too_small.code == 400 and "size" in too_small.json["errors"]
+    r = await api("POST", f"clusters/{cluster['id']}/resize", {"size": lowest})
+    assert r.code == 200 and r.json["size"] == lowest
 
 
 async def test_resize_of_a_single_node_cluster_is_409(api):

@@ -324,6 +324,7 @@ async def test_list_pages_and_latest_run(api, core):
     while True:
         params = {"limit": "2"} | ({"cursor": cursor} if cursor else {})
         page = (await api("GET", "jobs", params=params)).json
+        assert page.get("total") == (None if cursor else 5)  # the first page counts them all
         seen += page["jobs"]
         cursor = page["next_cursor"]
         if cursor is None:

@@ -95,10 +95,11 @@ def test_a_page_is_sent_as_its_items(core: Core) -> None:
         jobs.create_job(core, caller, job_body(identifier=f"job-{i}", description=f'é {i} \\ "✓"'))
     page = jobs.list_jobs(core, caller, limit=2)
     sent = json.loads(page.to_json("jobs"))
-    assert sent == {"jobs": page.items, "next_cursor": page.next_cursor}
+    assert sent == {"jobs": page.items, "next_cursor": page.next_cursor, "total": 3}
     assert [j["description"] for j in sent["jobs"]] == ['é 2 \\ "✓"', 'é 1 \\ "✓"']
     last = json.loads(jobs.list_jobs(core, caller, cursor=page.next_cursor).to_json("jobs"))
     assert [j["identifier"] for j in last["jobs"]] == ["job-0"] and last["next_cursor"] is None
+    assert "total" not in last  # only the first page is counted
 
 
 def test_a_job_listed_is_the_job_read_with_its_latest_run(core: Core) -> None:

@@ -13,6 +13,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from atmo_lab.core import Core
+from atmo_lab.jobs import intake
 from atmo_lab.jobs import service as jobs_service
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.jobs.records import finish_run
@@ -145,6 +146,23 @@ def test_field_errors_are_shown_next_to_their_field(core, aws, opened, tmp_path)
 
     panel.schedule_button.click()  # the same identifier again: 409 under the field
     assert "taken" in errors["identifier"].value and len(my_jobs(core)) == 1
+
+
+@pytest.mark.parametrize(
+    ("file_name", "identifier"),
+    [
+        ("Monthly Report (v2).ipynb", "monthly-report-v2"),
+        ("???.ipynb", "notebook"),
+        ("a" * 99 + " b.ipynb", "a" * 99),  # cut at 100 characters, no dash left at the end
+    ],
+)
+def test_the_identifier_field_starts_from_the_servers_rule(
+    core, opened, tmp_path, file_name, identifier
+):
+    # No trailing dash, never empty: the same identifier the server derives from the file name.
+    path = tmp_path / file_name
+    assert job_panel(core, opened, path).identifier.value == identifier
+    assert intake.identifier_from_file_name(str(path)) == identifier
 
 
 def test_without_a_notebook_the_panel_asks_for_one(core, aws, opened, tmp_path):

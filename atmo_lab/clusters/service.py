@@ -8,9 +8,10 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from .. import emr
 from ..aws import call
@@ -34,6 +35,8 @@ EXPIRY_WARNING_WINDOW = dt.timedelta(hours=1)
 #: States in which a cluster's Spark endpoint is gone (or going).
 ENDED_STATES = (emr.TERMINATING, *emr.FINAL_STATES)
 MIN_LIFETIME_HOURS = 2
+#: A cluster with core nodes keeps at least this many nodes (terminating releases them).
+MIN_RESIZE_SIZE = 2
 MAX_NODES = 1000
 NO_KEYS = "No SSH keys associated to you. Add your public SSH key first (a one-time step)."
 
@@ -87,17 +90,18 @@ def list_clusters(
     if status not in emr.STATUS_GROUPS:
         raise ValidationFailed({"status": "Use one of: " + ", ".join(emr.STATUS_GROUPS) + "."})
     check_owner(owner)
-    query = select(Cluster)
+    shown: list[ColumnElement[bool]] = []
     if not (owner == "all" and caller.is_maintainer):
-        query = query.where(Cluster.owner == caller.username)
+        shown.append(Cluster.owner == caller.username)
     states = emr.STATUS_GROUPS[status]
     if states is not None:
-        query = query.where(Cluster.status.in_(states))
+        shown.append(Cluster.status.in_(states))
     now, port = utcnow(), core.settings.spark_connect_port
     with core.store.reader() as session:
         return keyset_page(
-            session, query, Cluster.id, lambda row: cluster_to_dict(row[0], now, port), limit,
-            cursor, core.settings.page_size,
+            session, select(Cluster).where(*shown), Cluster.id,
+            lambda row: cluster_to_dict(row[0], now, port), limit, cursor,
+            core.settings.page_size, count=select(func.count(Cluster.id)).where(*shown),
         )  # fmt: skip
 
 
@@ -407,9 +411,12 @@ def resize_cluster(core: Core, caller: Caller, cluster_id: int, body: object) ->
                 {"size": "This cluster has no core nodes."},
             )
         jobflow_id = cluster.jobflow_id
-    if size < 2:
+    if size < MIN_RESIZE_SIZE:
         raise ValidationFailed(
-            {"size": "A cluster with core nodes keeps at least 2; terminate it to release them."}
+            {
+                "size": f"A cluster with core nodes keeps at least {MIN_RESIZE_SIZE}; "
+                "terminate it to release them."
+            }
         )
     call(
         "ModifyInstanceGroups",

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -113,12 +113,14 @@ def list_jobs(
     """The caller's jobs (everyone's for a maintainer asking ``owner=all``), newest first."""
     check_owner(owner)
     query = jobs_with_latest_run(lateral=not core.store.is_sqlite)
+    count = select(func.count(Job.id))
     if not (owner == "all" and caller.is_maintainer):
         query = query.where(Job.owner == caller.username)
+        count = count.where(Job.owner == caller.username)
     with core.store.reader() as session:
         return keyset_page(
             session, query, Job.id, lambda row: job_to_dict(row[0], row[1]), limit, cursor,
-            core.settings.page_size,
+            core.settings.page_size, count=count,
         )  # fmt: skip
 
 

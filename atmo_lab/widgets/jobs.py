@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import re
 import zoneinfo
 from collections.abc import Mapping
 from typing import Any
@@ -15,7 +13,7 @@ from traitlets import List, Unicode
 
 from .. import api
 from ..core import Core, default_core
-from ..jobs import rules
+from ..jobs import intake, rules
 from ..jobs import service as jobs_service
 from ._base import (
     DESCRIPTION,
@@ -38,12 +36,10 @@ NO_NOTEBOOK = (
 )
 
 
-def default_identifier(path: str | None) -> str:
-    """A job identifier from a notebook file name: ``My Report.ipynb`` → ``my-report``."""
-    if not path:
-        return ""
-    stem = os.path.splitext(os.path.basename(path))[0].lower()
-    return re.sub(r"[^a-z0-9]+", "-", stem).strip("-")[:100]
+def identifier_for(path: str | None) -> str:
+    """The identifier field's start: the server's rule for a file name, empty until a path
+    is known (so that typing the path later still fills it)."""
+    return intake.identifier_from_file_name(path) if path else ""
 
 
 def describe_schedule(job: Mapping[str, Any]) -> str:
@@ -187,7 +183,7 @@ class JobPanel(W.VBox):
         )  # fmt: skip
         self.notebook_hint = W.HTML(layout=W.Layout(margin="0 0 0 124px"))
         self.identifier = W.Text(
-            value=default_identifier(path), description="Identifier",
+            value=identifier_for(path), description="Identifier",
             style=DESCRIPTION, layout=field_layout(),
         )  # fmt: skip
         self.description = W.Textarea(
@@ -283,7 +279,7 @@ class JobPanel(W.VBox):
                 "The saved version of this notebook is scheduled: save it first."
             )
         if not self.identifier.value:
-            self.identifier.value = default_identifier(self.notebook_path)
+            self.identifier.value = identifier_for(self.notebook_path)
 
     def _on_interval(self, _change: Any = None) -> None:
         show(self.cron_box, self.interval.value == CRON)

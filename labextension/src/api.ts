@@ -107,6 +107,10 @@ export interface IConfig {
   region: string;
   /** null for maintainers (no upper bound) */
   max_cluster_size: number | null;
+  /** the smallest size a cluster with core nodes may be resized to */
+  min_resize_size: number;
+  /** hours: the shortest lifetime and extension */
+  min_cluster_lifetime: number;
   /** hours */
   max_cluster_lifetime: number;
   /** hours */
@@ -238,7 +242,7 @@ export interface IRun {
   /** extra fields the server sends (not in API.md) */
   job_id?: ObjectId;
   /** what happened, in words (`status` stays EMR's) */
-  outcome?: RunOutcome;
+  outcome: RunOutcome;
   /** when the worker deleted this run's output (older than the kept runs) */
   output_pruned_at?: DateTimeString | null;
   is_active?: boolean;
@@ -401,6 +405,8 @@ function jsonInit(method: string, body?: unknown): RequestInit {
 export interface IPage<T> {
   items: T[];
   next_cursor: string | null;
+  /** how many the whole list holds (first page of clusters and jobs), else null */
+  total: number | null;
 }
 
 /**
@@ -425,7 +431,8 @@ async function listPage<T>(
   );
   return {
     items: (data[name] as T[]) ?? [],
-    next_cursor: (data.next_cursor as string | null | undefined) ?? null
+    next_cursor: (data.next_cursor as string | null | undefined) ?? null,
+    total: typeof data.total === 'number' ? data.total : null
   };
 }
 

@@ -2,6 +2,7 @@
  * The Clusters section of the sidebar and the launch form.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { HTMLSelect } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
@@ -85,18 +86,16 @@ export function ReleaseSelect(props: {
       errors={props.errors}
       hint={hint}
     >
-      <select
+      <HTMLSelect
         {...controlProps(props.id, 'emr_release', props.errors, Boolean(hint))}
-        className="jp-mod-styled atmo-Input"
+        className="atmo-Input"
         value={props.value}
         onChange={e => props.onChange(e.target.value)}
-      >
-        {props.releases.map(r => (
-          <option key={r.version} value={r.version}>
-            {releaseLabel(r)}
-          </option>
-        ))}
-      </select>
+        options={props.releases.map(r => ({
+          value: r.version,
+          label: releaseLabel(r)
+        }))}
+      />
     </Field>
   );
 }
@@ -253,13 +252,13 @@ export function LaunchClusterForm(props: {
           field="lifetime_hours"
           label="Lifetime (hours)"
           errors={errors}
-          hint={`From 2 to ${config.max_cluster_lifetime} hours; you can extend it later.`}
+          hint={`From ${config.min_cluster_lifetime} to ${config.max_cluster_lifetime} hours; you can extend it later.`}
         >
           <input
             {...controlProps(ids.lifetime, 'lifetime_hours', errors, true)}
             className="jp-mod-styled atmo-Input"
             type="number"
-            min={2}
+            min={config.min_cluster_lifetime}
             max={config.max_cluster_lifetime}
             step={1}
             value={values.lifetime_hours}
@@ -279,18 +278,16 @@ export function LaunchClusterForm(props: {
               </button>
             </div>
           ) : (
-            <select
+            <HTMLSelect
               {...controlProps(ids.key, 'ssh_key_id', errors)}
-              className="jp-mod-styled atmo-Input"
+              className="atmo-Input"
               value={values.ssh_key_id}
               onChange={e => set('ssh_key_id')(e.target.value)}
-            >
-              {model.keys.map(k => (
-                <option key={String(k.id)} value={String(k.id)}>
-                  {k.title} ({k.fingerprint_sha256.slice(0, 19)}…)
-                </option>
-              ))}
-            </select>
+              options={model.keys.map(k => ({
+                value: String(k.id),
+                label: `${k.title} (${k.fingerprint_sha256.slice(0, 19)}…)`
+              }))}
+            />
           )}
         </Field>
         <ReleaseSelect
@@ -350,8 +347,9 @@ function ClusterActions(props: {
 }): JSX.Element {
   const { model, cluster } = props;
   const config = model.config;
-  const maxLifetime = config?.max_cluster_lifetime ?? 24;
-  const [hours, setHours] = React.useState('2');
+  const [chosenHours, setHours] = React.useState('');
+  // the shortest extension until one is chosen (config may arrive later)
+  const hours = chosenHours || String(config?.min_cluster_lifetime ?? '');
   const [size, setSize] = React.useState(String(cluster.size));
   const [busy, setBusy] = React.useState<string | null>(null);
   const [error, setError] = React.useState('');
@@ -393,11 +391,10 @@ function ClusterActions(props: {
     }
   };
 
-  const resizeError = resizeProblem(
-    size,
-    cluster.size,
-    config?.max_cluster_size ?? null
-  );
+  // The bounds are the server's (GET /config); without them, nothing is sent.
+  const resizeError = config
+    ? resizeProblem(size, cluster.size, config)
+    : 'Waiting for the server’s limits.';
   return (
     <div
       className="atmo-Actions"
@@ -406,22 +403,20 @@ function ClusterActions(props: {
     >
       <div className="atmo-ActionRow">
         <label htmlFor={extendId}>Extend by</label>
-        <select
+        <HTMLSelect
           id={extendId}
-          className="jp-mod-styled atmo-Input atmo-mod-narrow"
+          className="atmo-Input atmo-mod-narrow"
           value={hours}
           onChange={e => setHours(e.target.value)}
-        >
-          {extendChoices(maxLifetime).map(h => (
-            <option key={h} value={String(h)}>
-              {h} h
-            </option>
-          ))}
-        </select>
+          options={(config ? extendChoices(config) : []).map(h => ({
+            value: String(h),
+            label: `${h} h`
+          }))}
+        />
         <button
           type="button"
           className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
-          disabled={busy !== null}
+          disabled={busy !== null || hours === ''}
           onClick={() =>
             void run(
               'extend',
@@ -440,7 +435,7 @@ function ClusterActions(props: {
             id={resizeId}
             className="jp-mod-styled atmo-Input atmo-mod-narrow"
             type="number"
-            min={1}
+            min={config?.min_resize_size}
             max={config?.max_cluster_size ?? undefined}
             value={size}
             aria-invalid={Boolean(resizeError) && size !== String(cluster.size)}
@@ -602,20 +597,15 @@ export function ClustersSection(props: {
     <div className="atmo-Section" aria-label="Clusters">
       <div className="atmo-Toolbar">
         <label htmlFor={filterId}>Show</label>
-        <select
+        <HTMLSelect
           id={filterId}
-          className="jp-mod-styled atmo-Input atmo-mod-narrow"
+          className="atmo-Input atmo-mod-narrow"
           value={model.clusterFilter}
           onChange={e =>
             model.setClusterFilter(e.target.value as ClusterStatusFilter)
           }
-        >
-          {FILTERS.map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
+          options={FILTERS.map(([value, label]) => ({ value, label }))}
+        />
         <span className="atmo-Spacer" />
         <button
           type="button"

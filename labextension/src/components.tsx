@@ -6,13 +6,7 @@ import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { AtmoApiError } from './request';
-import {
-  StatusTone,
-  runLabel,
-  runTone,
-  statusLabel,
-  statusTone
-} from './format';
+import { statusLabel, statusTone } from './format';
 import { FieldErrors } from './forms';
 import { errorMessage } from './utils';
 
@@ -51,23 +45,12 @@ export function useId(prefix: string): string {
 }
 
 /**
- * A badge with an EMR state (or "never ran").
+ * A badge with a cluster's EMR state.
  */
 export function StatusBadge(props: {
   status: string | null | undefined;
-  /** a run of a job: outcome words ("succeeded", "failed") */
-  run?: boolean;
 }): JSX.Element {
-  const tone: StatusTone = props.run
-    ? runTone(props.status)
-    : props.status
-      ? statusTone(props.status)
-      : 'done';
-  const text = props.run
-    ? runLabel(props.status)
-    : props.status
-      ? props.status.replace(/_/g, ' ')
-      : 'unknown';
+  const tone = props.status ? statusTone(props.status) : 'done';
   return (
     <span
       className={`atmo-Badge atmo-mod-${tone}`}
@@ -76,7 +59,7 @@ export function StatusBadge(props: {
       }
       data-status={props.status ?? ''}
     >
-      {text}
+      {props.status ? props.status.replace(/_/g, ' ') : 'unknown'}
     </span>
   );
 }

@@ -2,7 +2,7 @@
  * Text for people: schedules, relative times, durations, sizes, states.
  * Pure functions (no JupyterLab imports) so they can be unit tested.
  */
-import type { IRelease } from './api';
+import type { IRelease, IRun, RunOutcome } from './api';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -79,6 +79,9 @@ export function spanText(ms: number): string {
 
 /**
  * How far away `iso` is from `now`: "in 3 h 12 min" or "5 min ago".
+ * Expiry and next-run times need the minutes: coreutils' `Time.formatHuman`
+ * rounds to the largest unit ("in 3 hours" for 2 h 31 min), so it serves only
+ * past file times, where rounding misleads no one.
  *
  * @param iso An ISO date-time (null gives an empty string)
  * @param now The current time in ms since the epoch
@@ -234,45 +237,20 @@ export function statusTone(status: string | null | undefined): StatusTone {
   }
 }
 
-/**
- * The outcome of a job's run in a word ("never ran" for no run).
- */
-export function runLabel(status: string | null | undefined): string {
-  switch (status) {
-    case null:
-    case undefined:
-    case '':
-      return 'never ran';
-    case 'TERMINATED':
-      return 'succeeded';
-    case 'TERMINATED_WITH_ERRORS':
-      return 'failed';
-    case 'MISSED':
-      return 'missed';
-    case 'TERMINATING':
-      return 'stopping';
-    case 'RUNNING':
-    case 'WAITING':
-      return 'running';
-    default:
-      return 'starting';
-  }
-}
+const OUTCOME_TONES: { [outcome in RunOutcome]: StatusTone } = {
+  succeeded: 'ready',
+  failed: 'failed',
+  'timed out': 'failed',
+  missed: 'missed',
+  running: 'busy',
+  stopped: 'done'
+};
 
 /**
- * The tone of a run's badge: success is green, failure red.
+ * The tone of a run's badge (the outcome is the server's word for the run).
  */
-export function runTone(status: string | null | undefined): StatusTone {
-  switch (status) {
-    case null:
-    case undefined:
-    case '':
-      return 'done';
-    case 'TERMINATED':
-      return 'ready';
-    default:
-      return statusTone(status);
-  }
+export function outcomeTone(outcome: RunOutcome): StatusTone {
+  return OUTCOME_TONES[outcome] ?? 'done';
 }
 
 /**
@@ -310,22 +288,18 @@ export function expiryTone(
 }
 
 /**
- * The short summary line of a run for the jobs list.
+ * A run in a line, in the server's words: "succeeded · 7 s", "failed · 2 min ·
+ * cell 4: ValueError", "never ran".
  */
 export function runSummary(
-  run: {
-    status: string;
-    started_at: string | null;
-    finished_at: string | null;
-    error: { cell_index: number | null; ename: string; evalue: string } | null;
-  } | null,
+  run: Pick<IRun, 'outcome' | 'started_at' | 'finished_at' | 'error'> | null,
   now: number
 ): string {
   if (!run) {
     return 'never ran';
   }
+  const parts: string[] = [run.outcome];
   const duration = durationText(run.started_at, run.finished_at, now);
-  const parts = [statusLabel(run.status)];
   if (duration) {
     parts.push(duration);
   }
@@ -415,4 +389,19 @@ export function nextRunText(
   }
   const when = relativeTime(job.next_run_at, now);
   return Date.parse(job.next_run_at) <= now ? 'due now' : `next run ${when}`;
+}
+
+/**
+ * The count on a list's tab: what is shown when that is the whole list,
+ * else the server's total, else "50+" (more pages, no total known).
+ */
+export function listCountText(
+  shown: number,
+  more: boolean,
+  total: number | null
+): string {
+  if (!more) {
+    return String(shown);
+  }
+  return total !== null ? String(Math.max(total, shown)) : `${shown}+`;
 }

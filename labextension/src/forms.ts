@@ -116,7 +116,10 @@ export function initialLaunchValues(
  */
 export function validateLaunch(
   values: ILaunchValues,
-  config: Pick<IConfig, 'max_cluster_size' | 'max_cluster_lifetime'>
+  config: Pick<
+    IConfig,
+    'max_cluster_size' | 'min_cluster_lifetime' | 'max_cluster_lifetime'
+  >
 ): FieldErrors {
   const errors: FieldErrors = {};
   if (values.identifier !== '') {
@@ -135,7 +138,7 @@ export function validateLaunch(
   }
   const lifetime = rangeProblem(
     wholeNumber(values.lifetime_hours),
-    2,
+    config.min_cluster_lifetime,
     config.max_cluster_lifetime
   );
   if (lifetime) {
@@ -173,32 +176,35 @@ export function launchBody(
 }
 
 /**
- * The hours offered by the Extend control: 2 … max_cluster_lifetime.
+ * The hours offered by the Extend control: the server's bounds of a
+ * lifetime, `min_cluster_lifetime` … `max_cluster_lifetime`.
  */
-export function extendChoices(maxLifetime: number): number[] {
+export function extendChoices(
+  config: Pick<IConfig, 'min_cluster_lifetime' | 'max_cluster_lifetime'>
+): number[] {
+  const low = config.min_cluster_lifetime;
   const choices: number[] = [];
-  for (let h = 2; h <= Math.max(2, maxLifetime); h++) {
+  for (let h = low; h <= Math.max(low, config.max_cluster_lifetime); h++) {
     choices.push(h);
   }
   return choices;
 }
 
 /**
- * The smallest size a resize may ask for: the server keeps a cluster with
- * core nodes at two nodes or more (terminating releases them).
- */
-export const MIN_RESIZE = 2;
-
-/**
- * Check a resize request: the message, or null when fine.
+ * Check a resize request against the server's bounds (`GET /config`): the
+ * message, or null when fine.
  */
 export function resizeProblem(
   text: string,
   current: number,
-  maxSize: number | null
+  config: Pick<IConfig, 'min_resize_size' | 'max_cluster_size'>
 ): string | null {
   const size = wholeNumber(text);
-  const problem = rangeProblem(size, MIN_RESIZE, maxSize);
+  const problem = rangeProblem(
+    size,
+    config.min_resize_size,
+    config.max_cluster_size
+  );
   if (problem) {
     return problem;
   }

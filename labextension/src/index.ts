@@ -18,7 +18,6 @@ import { atmoIcon, scheduleIcon } from './icons';
 import { AtmoModel } from './model';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { NotificationBridge } from './notifications';
-import type { INotebookLike } from './params';
 import type { ScheduleTarget } from './schedule';
 // eslint-disable-next-line jupyter/prefer-lazy-imports
 import { AtmoSidebar } from './sidebar';
@@ -185,7 +184,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     new NotificationBridge(model, { openOutput });
 
     /**
-     * Schedule a notebook: read its parameters cell, ask, save, POST.
+     * Schedule a notebook: ask (the server reads its parameters), save, POST.
      */
     const schedule = async (
       path: string,
@@ -202,32 +201,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         );
         return;
       }
-      let notebook: INotebookLike | null = null;
-      try {
-        if (panel) {
-          await panel.context.ready;
-          notebook = panel.content.model?.toJSON() as INotebookLike;
-        } else {
-          const file = await serviceManager.contents.get(path, {
-            type: 'notebook',
-            content: true
-          });
-          notebook = file.content as INotebookLike;
-        }
-      } catch (reason) {
-        console.warn(`atmo-lab: cannot read ${path}: ${errorMessage(reason)}`);
-      }
-      const { findParametersSource, parseParametersCell } =
-        await import('./params');
-      const source = notebook ? findParametersSource(notebook) : null;
-      const parsed = source
-        ? parseParametersCell(source)
-        : { parameters: {}, skipped: [] };
       const target: ScheduleTarget = {
         kind: 'create',
         notebookPath: serviceManager.contents.localPath(path),
-        parameters: parsed.parameters,
-        skipped: parsed.skipped,
         beforeSubmit: panel
           ? async () => {
               // The server reads the saved file: save what is on screen.

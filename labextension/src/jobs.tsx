@@ -3,18 +3,19 @@
  * their results.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { Time } from '@jupyterlab/coreutils';
 import * as React from 'react';
 
-import { IJob, IResult, IRun, ObjectId, RunOutcome } from './api';
-import { ErrorMessage, StatusBadge, useId, useNow } from './components';
+import { IJob, IResult, IRun, ObjectId } from './api';
+import { ErrorMessage, useId, useNow } from './components';
 import {
-  StatusTone,
   bytesText,
-  cellText,
   dateTimeText,
   durationText,
   failingCellText,
   nextRunText,
+  outcomeTone,
+  runSummary,
   scheduleText,
   statusLabel
 } from './format';
@@ -31,27 +32,18 @@ export interface IJobActions {
   openOutput: (jobId: ObjectId, runId: ObjectId | null) => Promise<unknown>;
 }
 
-const OUTCOME_TONES: { [outcome in RunOutcome]: StatusTone } = {
-  succeeded: 'ready',
-  failed: 'failed',
-  'timed out': 'failed',
-  missed: 'missed',
-  running: 'busy',
-  stopped: 'done'
-};
-
 /**
  * A run's outcome as the server words it ("succeeded", "timed out", …);
  * the EMR state is in the tooltip.
  */
 function OutcomeBadge(props: { run: IRun | null }): JSX.Element {
   const { run } = props;
-  if (!run?.outcome) {
-    return <StatusBadge status={run?.status} run />;
+  if (!run) {
+    return <span className="atmo-Badge atmo-mod-done">never ran</span>;
   }
   return (
     <span
-      className={`atmo-Badge atmo-mod-${OUTCOME_TONES[run.outcome] ?? 'done'}`}
+      className={`atmo-Badge atmo-mod-${outcomeTone(run.outcome)}`}
       title={`EMR state: ${statusLabel(run.status)}`}
       data-status={run.status}
       data-outcome={run.outcome}
@@ -59,25 +51,6 @@ function OutcomeBadge(props: { run: IRun | null }): JSX.Element {
       {run.outcome}
     </span>
   );
-}
-
-/**
- * A job's latest run in a line: "succeeded · 7 s", "failed · 2 min · cell 4:
- * ValueError", "never ran".
- */
-export function latestRunText(run: IRun | null, now: number): string {
-  if (!run) {
-    return 'never ran';
-  }
-  const parts = [run.outcome ?? statusLabel(run.status)];
-  const duration = durationText(run.started_at, run.finished_at, now);
-  if (duration) {
-    parts.push(duration);
-  }
-  if (run.error) {
-    parts.push(`${cellText(run.error.cell_index)}: ${run.error.ename}`);
-  }
-  return parts.join(' · ');
 }
 
 function RunRow(props: {
@@ -131,7 +104,7 @@ function RunRow(props: {
       </div>
       {failing ? (
         <div className="atmo-Run-error">Failed: {failing}</div>
-      ) : run.status_reason && run.status !== 'TERMINATED' ? (
+      ) : run.status_reason && run.outcome !== 'succeeded' ? (
         <div className="atmo-Muted atmo-Run-reason">{run.status_reason}</div>
       ) : null}
     </li>
@@ -156,6 +129,10 @@ function ResultList(props: {
               {resultName(r.key)}
             </span>
             <span className="atmo-Muted">{bytesText(r.size)}</span>
+            {/* as JupyterLab's file browser: "2 hours ago", the date in the tooltip */}
+            <span className="atmo-Muted" title={Time.format(r.last_modified)}>
+              {Time.formatHuman(r.last_modified)}
+            </span>
             {props.onOpen && r.key.endsWith('.ipynb') ? (
               <button
                 type="button"
@@ -426,7 +403,7 @@ function JobItem(props: {
       <div className="atmo-Item-meta">
         <span>{scheduleText(job)}</span>
         <span>{nextRunText(job, now)}</span>
-        <span>latest: {latestRunText(job.latest_run, now)}</span>
+        <span>latest: {runSummary(job.latest_run, now)}</span>
       </div>
       {props.expanded ? (
         <div id={detailsId}>

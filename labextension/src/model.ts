@@ -174,6 +174,18 @@ export class AtmoModel implements IDisposable {
   }
 
   /**
+   * How many clusters (of the current filter) / jobs the server holds, or
+   * null before the first answer.
+   */
+  get clusterTotal(): number | null {
+    return this._clusterTotal;
+  }
+
+  get jobTotal(): number | null {
+    return this._jobTotal;
+  }
+
+  /**
    * The section errors of the last refresh ('' when it worked).
    */
   get errors(): Readonly<{ [part: string]: string }> {
@@ -241,6 +253,7 @@ export class AtmoModel implements IDisposable {
     this._clusterFilter = filter;
     this._clusterLimit = PAGE_STEP;
     this._clusters = [];
+    this._clusterTotal = null;
     this._changed.emit();
     void this.refresh();
   }
@@ -529,6 +542,10 @@ export class AtmoModel implements IDisposable {
           this._moreClusters = clusters.value.next_cursor !== null;
           this._dirty = true;
         }
+        if (this._clusterTotal !== clusters.value.total) {
+          this._clusterTotal = clusters.value.total;
+          this._dirty = true;
+        }
       }
       this._setError('clusters', null);
     } else {
@@ -547,6 +564,10 @@ export class AtmoModel implements IDisposable {
       this._jobs = this._reconciled(this._jobs, jobs.value.items);
       if (this._moreJobs !== (jobs.value.next_cursor !== null)) {
         this._moreJobs = jobs.value.next_cursor !== null;
+        this._dirty = true;
+      }
+      if (this._jobTotal !== jobs.value.total) {
+        this._jobTotal = jobs.value.total;
         this._dirty = true;
       }
       this._setError('jobs', null);
@@ -621,6 +642,8 @@ export class AtmoModel implements IDisposable {
   private _jobLimit = PAGE_STEP;
   private _moreClusters = false;
   private _moreJobs = false;
+  private _clusterTotal: number | null = null;
+  private _jobTotal: number | null = null;
   private _errors: { [part: string]: string } = {};
   private _updatedAt = 0;
   private _visible = false;

@@ -4,13 +4,7 @@
 import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import {
-  IConfig,
-  IJob,
-  INotebookFacts,
-  ISchedulePreview,
-  JSONObject
-} from './api';
+import { IConfig, IJob, INotebookFacts, ISchedulePreview } from './api';
 import { ReleaseSelect } from './clusters';
 import {
   ErrorMessage,
@@ -49,10 +43,6 @@ export type ScheduleTarget =
       kind: 'create';
       /** the notebook's path in the Jupyter files */
       notebookPath: string;
-      /** not used: the server reads the notebook's parameters (notebook-facts) */
-      parameters?: JSONObject;
-      /** not used, as `parameters` */
-      skipped?: string[];
       /** run before the job is sent (saves the open notebook) */
       beforeSubmit?: () => Promise<void>;
     }

@@ -1,13 +1,19 @@
 /**
  * The atmo_lab sidebar: clusters, scheduled notebooks and SSH keys.
  */
-import { ReactWidget } from '@jupyterlab/ui-components';
+import { Tab, TabPanel, Tabs } from '@jupyter/react-components';
+import {
+  ReactWidget,
+  ToolbarButtonComponent,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { ICluster, IJob, ObjectId } from './api';
 import { ClustersSection } from './clusters';
 import { ErrorMessage, useSignal } from './components';
+import { listCountText } from './format';
 import { atmoIcon } from './icons';
 import { JobsSection } from './jobs';
 import { KeysSection } from './keys';
@@ -30,6 +36,10 @@ const SECTIONS: Array<[Section, string]> = [
   ['jobs', 'Jobs'],
   ['keys', 'Keys']
 ];
+
+function tabId(section: Section): string {
+  return `atmo-tab-${section}`;
+}
 
 function toggled(set: ReadonlySet<string>, id: ObjectId): Set<string> {
   const copy = new Set(set);
@@ -55,7 +65,6 @@ function SidebarView(props: {
   const [expandedJobs, setExpandedJobs] = React.useState<ReadonlySet<string>>(
     new Set()
   );
-  const tabRefs = React.useRef<{ [s: string]: HTMLButtonElement | null }>({});
   const panelRef = React.useRef<HTMLDivElement>(null);
   const pendingFocus = React.useRef<string | null>(null);
 
@@ -96,49 +105,51 @@ function SidebarView(props: {
     }
   });
 
-  const onTabKey = (event: React.KeyboardEvent): void => {
-    const index = SECTIONS.findIndex(([s]) => s === section);
-    let next = -1;
-    if (event.key === 'ArrowRight') {
-      next = (index + 1) % SECTIONS.length;
-    } else if (event.key === 'ArrowLeft') {
-      next = (index + SECTIONS.length - 1) % SECTIONS.length;
-    } else if (event.key === 'Home') {
-      next = 0;
-    } else if (event.key === 'End') {
-      next = SECTIONS.length - 1;
+  // The toolkit's tabs select on click and arrow keys and say so with a
+  // 'change' event; native 'change' events of the panels' inputs bubble to
+  // the same element, so only the tabs' own is taken.
+  const onTabChange = (event: CustomEvent): void => {
+    const tabs = event.currentTarget as HTMLElement & { activeid?: string };
+    if (event.target !== tabs || !tabs.activeid) {
+      return;
     }
-    if (next !== -1) {
-      event.preventDefault();
-      const target = SECTIONS[next][0];
-      setSection(target);
-      tabRefs.current[target]?.focus();
+    const chosen = SECTIONS.find(([s]) => tabId(s) === tabs.activeid);
+    if (chosen) {
+      setSection(chosen[0]);
     }
   };
 
   const config = model.config;
   const connection = model.errors.connection || model.errors.config;
-  const counts: { [s: string]: number } = {
-    clusters: model.clusterFilter === 'active' ? model.clusters.length : -1,
-    jobs: model.jobs.length,
-    keys: model.keys.length
+  const counts: { [s: string]: string } = {
+    // the badge counts active clusters only (a filter of all would count history)
+    clusters:
+      model.clusterFilter === 'active' && model.clusters.length > 0
+        ? listCountText(
+            model.clusters.length,
+            model.moreClusters,
+            model.clusterTotal
+          )
+        : '',
+    jobs:
+      model.jobs.length > 0
+        ? listCountText(model.jobs.length, model.moreJobs, model.jobTotal)
+        : '',
+    keys: model.keys.length > 0 ? String(model.keys.length) : ''
   };
   return (
-    <div className="atmo-Sidebar-content">
+    <div ref={panelRef} className="atmo-Sidebar-content">
       <header className="atmo-Header">
         <h2 className="atmo-Title">
           <atmoIcon.react tag="span" className="atmo-Title-icon" />
           atmo_lab
         </h2>
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal atmo-SmallButton"
-          aria-label="Refresh"
-          title="Refresh now"
+        <ToolbarButtonComponent
+          icon={refreshIcon}
+          label=""
+          tooltip="Refresh now"
           onClick={() => void model.refresh()}
-        >
-          ⟳
-        </button>
+        />
       </header>
       {config ? (
         <p className="atmo-Muted atmo-Who">
@@ -161,56 +172,51 @@ function SidebarView(props: {
             : ''
         }
       />
-      <div className="atmo-Tabs" role="tablist" aria-label="atmo_lab sections">
+      <Tabs
+        className="atmo-Tabs"
+        aria-label="atmo_lab sections"
+        activeid={tabId(section)}
+        activeindicator={false}
+        onChange={onTabChange}
+      >
         {SECTIONS.map(([value, label]) => (
-          <button
-            key={value}
-            ref={node => {
-              tabRefs.current[value] = node;
-            }}
-            type="button"
-            role="tab"
-            id={`atmo-tab-${value}`}
-            aria-selected={section === value}
-            aria-controls={`atmo-panel-${value}`}
-            tabIndex={section === value ? 0 : -1}
-            className={`atmo-Tab${section === value ? ' atmo-mod-selected' : ''}`}
-            onClick={() => setSection(value)}
-            onKeyDown={onTabKey}
-          >
+          <Tab key={value} id={tabId(value)} className="atmo-Tab">
             {label}
-            {counts[value] > 0 ? (
+            {counts[value] ? (
               <span className="atmo-Count">{counts[value]}</span>
             ) : null}
-          </button>
+          </Tab>
         ))}
-      </div>
-      <div
-        ref={panelRef}
-        className="atmo-Panel"
-        role="tabpanel"
-        id={`atmo-panel-${section}`}
-        aria-labelledby={`atmo-tab-${section}`}
-      >
-        {section === 'clusters' ? (
-          <ClustersSection
-            model={model}
-            expanded={expandedClusters}
-            onToggle={id => setExpandedClusters(s => toggled(s, id))}
-            onLaunch={actions.launchCluster}
-            onConnect={actions.connectSpark}
-          />
-        ) : section === 'jobs' ? (
-          <JobsSection
-            model={model}
-            expanded={expandedJobs}
-            onToggle={id => setExpandedJobs(s => toggled(s, id))}
-            actions={{ edit: actions.editJob, openOutput: actions.openOutput }}
-          />
-        ) : (
-          <KeysSection model={model} onAddKey={actions.addKey} />
-        )}
-      </div>
+        {SECTIONS.map(([value]) => (
+          <TabPanel
+            key={value}
+            id={`atmo-panel-${value}`}
+            className="atmo-Panel"
+          >
+            {value !== section ? null : value === 'clusters' ? (
+              <ClustersSection
+                model={model}
+                expanded={expandedClusters}
+                onToggle={id => setExpandedClusters(s => toggled(s, id))}
+                onLaunch={actions.launchCluster}
+                onConnect={actions.connectSpark}
+              />
+            ) : value === 'jobs' ? (
+              <JobsSection
+                model={model}
+                expanded={expandedJobs}
+                onToggle={id => setExpandedJobs(s => toggled(s, id))}
+                actions={{
+                  edit: actions.editJob,
+                  openOutput: actions.openOutput
+                }}
+              />
+            ) : (
+              <KeysSection model={model} onAddKey={actions.addKey} />
+            )}
+          </TabPanel>
+        ))}
+      </Tabs>
     </div>
   );
 }

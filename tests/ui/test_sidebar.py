@@ -244,6 +244,52 @@ def test_an_expiry_warning_offers_to_extend_by_2_h(page: Any, lab: Lab) -> None:
     lab.api("POST", f"clusters/{cluster['id']}/terminate")
 
 
+def test_the_clusters_tab_counts_more_than_a_page(page: Any, lab: Lab) -> None:
+    """The tab's badge is the server's total, not the 50 rows the sidebar loads."""
+    from playwright.sync_api import expect
+    from sqlalchemy import create_engine, delete
+    from sqlalchemy.orm import Session
+
+    from atmo_lab.clusters.models import Cluster
+    from atmo_lab.keys.models import SSHKey  # noqa: F401 (the table clusters.ssh_key_id names)
+    from atmo_lab.store import utcnow
+
+    ensure_key(lab)
+    key_id = lab.api("GET", "keys")["keys"][0]["id"]
+    user = lab.api("GET", "config")["user"]
+    engine = create_engine(lab.db_url)
+    names = [f"many-{i}" for i in range(60)]
+    try:
+        with Session(engine) as session:
+            session.add_all(
+                Cluster(
+                    owner=user,
+                    identifier=name,
+                    size=1,
+                    lifetime_hours=8,
+                    ssh_key_id=key_id,
+                    emr_release="7.5.0",
+                    jobflow_id=f"j-MANY{i}",
+                    status="WAITING",
+                    expires_at=utcnow() + dt.timedelta(hours=8),
+                )
+                for i, name in enumerate(names)
+            )
+            session.commit()
+        total = lab.api("GET", "clusters?limit=50")["total"]
+        assert total >= 60
+        sidebar = open_section(page, "Clusters")
+        sidebar.get_by_role("button", name="Refresh now").click()
+        expect(sidebar.get_by_role("tab", name="Clusters")).to_contain_text(str(total))
+        expect(sidebar.locator("li[data-cluster-id]")).to_have_count(50)
+        shot(page, "count-1-more-than-a-page")
+    finally:
+        with Session(engine) as session:
+            session.execute(delete(Cluster).where(Cluster.identifier.in_(names)))
+            session.commit()
+        engine.dispose()
+
+
 def run_palette_command(page: Any, label: str) -> None:
     page.keyboard.press("ControlOrMeta+Shift+C")
     palette = page.locator("#command-palette")

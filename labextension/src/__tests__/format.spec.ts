@@ -10,11 +10,11 @@ import {
   expiryTone,
   failingCellText,
   intervalLabel,
+  listCountText,
   nextRunText,
   releaseLabel,
   relativeTime,
-  runLabel,
-  runTone,
+  outcomeTone,
   runSummary,
   scheduleText,
   sizeText,
@@ -160,17 +160,12 @@ describe('states', () => {
       'terminated with errors'
     );
     expect(statusLabel(null)).toBe('never ran');
-    expect(runLabel('TERMINATED')).toBe('succeeded');
-    expect(runTone('TERMINATED')).toBe('ready');
-    expect(runLabel('TERMINATED_WITH_ERRORS')).toBe('failed');
-    expect(runTone('TERMINATED_WITH_ERRORS')).toBe('failed');
-    expect(runLabel('RUNNING')).toBe('running');
-    expect(runLabel('STARTING')).toBe('starting');
-    expect(runLabel('TERMINATING')).toBe('stopping');
-    expect(runLabel('MISSED')).toBe('missed');
-    expect(runTone('MISSED')).toBe('missed');
-    expect(runLabel(null)).toBe('never ran');
-    expect(runTone(undefined)).toBe('done');
+    expect(outcomeTone('succeeded')).toBe('ready');
+    expect(outcomeTone('failed')).toBe('failed');
+    expect(outcomeTone('timed out')).toBe('failed');
+    expect(outcomeTone('missed')).toBe('missed');
+    expect(outcomeTone('running')).toBe('busy');
+    expect(outcomeTone('stopped')).toBe('done');
   });
 
   it('summarises a run', () => {
@@ -178,14 +173,26 @@ describe('states', () => {
     expect(
       runSummary(
         {
-          status: 'TERMINATED_WITH_ERRORS',
+          outcome: 'failed',
           started_at: later(-65000),
           finished_at: later(0),
           error: { cell_index: 3, ename: 'ValueError', evalue: 'bad' }
         },
         NOW
       )
-    ).toBe('terminated with errors · 1 min 5 s · cell 4: ValueError');
+    ).toBe('failed · 1 min 5 s · cell 4: ValueError');
+    // The server's word, never EMR's state: a succeeded run never reads "terminated".
+    expect(
+      runSummary(
+        {
+          outcome: 'succeeded',
+          started_at: later(-7000),
+          finished_at: later(0),
+          error: null
+        },
+        NOW
+      )
+    ).toBe('succeeded · 7 s');
     expect(
       failingCellText({ cell_index: 0, ename: 'ValueError', evalue: 'bad' })
     ).toBe('cell 1 raised ValueError: bad');
@@ -248,5 +255,16 @@ describe('nextRunText', () => {
       'expired'
     );
     expect(nextRunText({ ...job, next_run_at: null }, NOW)).toBe('no next run');
+  });
+});
+
+describe('list counts', () => {
+  it('counts the whole list, not the page', () => {
+    expect(listCountText(3, false, 3)).toBe('3');
+    expect(listCountText(50, true, 1000)).toBe('1000'); // 1,000 active clusters
+    expect(listCountText(50, true, null)).toBe('50+'); // no total from the server
+    expect(listCountText(4, false, null)).toBe('4');
+    // a launch shown before the next refresh is not undercounted
+    expect(listCountText(51, true, 50)).toBe('51');
   });
 });

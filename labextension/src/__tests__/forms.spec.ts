@@ -3,7 +3,6 @@
  */
 import { IJob, INotebookFacts, ISSHKey } from '../api';
 import {
-  MIN_RESIZE,
   extendChoices,
   fromLocalInput,
   identifierProblem,
@@ -40,6 +39,8 @@ const KEYS = [
 
 const CONFIG = {
   max_cluster_size: 30,
+  min_resize_size: 2,
+  min_cluster_lifetime: 2,
   max_cluster_lifetime: 24,
   default_cluster_lifetime: 8,
   job_intervals: [24, 168, 720],
@@ -137,15 +138,24 @@ describe('launch form', () => {
   });
 
   it('offers extensions and checks resizes', () => {
-    expect(extendChoices(4)).toEqual([2, 3, 4]);
-    expect(extendChoices(1)).toEqual([2]);
-    expect(resizeProblem('5', 3, 30)).toBeNull();
-    expect(resizeProblem('3', 3, 30)).toBe('The cluster already has 3 nodes.');
-    expect(resizeProblem('40', 3, 30)).toBe('Use a number from 2 to 30.');
-    expect(resizeProblem('x', 3, null)).toBe('Enter a whole number 2 or more.');
-    // the server keeps a cluster with core nodes at 2 or more (test_clusters.py)
-    expect(MIN_RESIZE).toBe(2);
-    expect(resizeProblem('1', 3, 30)).toBe('Use a number from 2 to 30.');
+    const hours = { min_cluster_lifetime: 2 };
+    expect(extendChoices({ ...hours, max_cluster_lifetime: 4 })).toEqual([
+      2, 3, 4
+    ]);
+    expect(extendChoices({ ...hours, max_cluster_lifetime: 1 })).toEqual([2]);
+    expect(resizeProblem('5', 3, CONFIG)).toBeNull();
+    expect(resizeProblem('3', 3, CONFIG)).toBe(
+      'The cluster already has 3 nodes.'
+    );
+    expect(resizeProblem('40', 3, CONFIG)).toBe('Use a number from 2 to 30.');
+    expect(resizeProblem('x', 3, { ...CONFIG, max_cluster_size: null })).toBe(
+      'Enter a whole number 2 or more.'
+    );
+    // the bound is GET /config's min_resize_size (test_clusters.py checks the server keeps it)
+    expect(resizeProblem('1', 3, CONFIG)).toBe('Use a number from 2 to 30.');
+    expect(resizeProblem('2', 3, { ...CONFIG, min_resize_size: 3 })).toBe(
+      'Use a number from 3 to 30.'
+    );
   });
 });
 

@@ -283,6 +283,27 @@ describe('AtmoModel', () => {
     expect(requests).toContain('GET clusters?status=failed&limit=50');
   });
 
+  it("keeps the server's count of a list longer than a page", async () => {
+    const routes = defaultRoutes({ clusters: [], keys: [], notifications: [] });
+    routes.clusters = () =>
+      json(200, {
+        clusters: [cluster(1), cluster(2)],
+        next_cursor: '1',
+        total: 1000
+      });
+    const { settings } = fakeServer(routes);
+    model = new AtmoModel({
+      serverSettings: settings,
+      refreshMs: 60000,
+      autoStart: false
+    });
+    model.visible = true;
+    await model.refresh();
+    expect(model.moreClusters).toBe(true);
+    expect(model.clusterTotal).toBe(1000);
+    expect(model.jobTotal).toBeNull(); // a reply without total
+  });
+
   it('finds the job of a run', async () => {
     const routes = defaultRoutes({ clusters: [], keys: [], notifications: [] });
     routes.jobs = () =>
