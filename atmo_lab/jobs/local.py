@@ -1,8 +1,10 @@
-"""Local runs: papermill in a child process, supervised by a huey worker thread.
+"""The ``local`` executor: papermill in a child process, supervised by a worker thread.
 
-The child (:mod:`atmo_lab.jobs.runner`) reads the notebook from the code bucket and writes
-the executed notebook to ``s3://<data bucket>/<identifier>/data/run-<run id>/<notebook name>``
-(each run its own), exactly as an EMR run does. The supervising thread
+This module is the supervisor; it runs in the process of the huey worker (the embedded one of
+the Jupyter server, or ``atmo-lab worker``). The child is :mod:`atmo_lab.jobs.runner`, which
+reads the notebook from the code bucket and writes the executed notebook to
+``s3://<data bucket>/<identifier>/data/run-<run id>/<notebook name>`` (each run its own),
+exactly as an EMR run does. The supervising thread
 
 - records the child's pid and the start time (the run is ``RUNNING``),
 - stops the child's process group when the job timeout passes (``TERMINATED_WITH_ERRORS``,

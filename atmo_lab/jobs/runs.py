@@ -1,7 +1,7 @@
 """Starting and ending runs, whatever executes them; the worker's side of scheduling.
 
 A run is recorded here, then handed to the executor its ``executor`` value names
-(:data:`EXECUTORS`; the interface is :class:`~atmo_lab.jobs.executor.Executor`), which
+(:data:`EXECUTORS_BY_NAME`; the interface is :class:`~atmo_lab.jobs.executor.Executor`), which
 launches it, stops it and says when its time limit starts.
 
 Exactly-once rules:
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 _TICK = dt.timedelta(microseconds=1)
 
 
-EXECUTORS: dict[str, Executor] = {
+EXECUTORS_BY_NAME: dict[str, Executor] = {
     rules.EXECUTOR_EMR: EmrExecutor(),
     rules.EXECUTOR_LOCAL: LocalExecutor(),
 }
@@ -53,7 +53,7 @@ EXECUTORS: dict[str, Executor] = {
 
 def executor_of(name: str) -> Executor:
     """The executor a run's (or job's) ``executor`` value names."""
-    return EXECUTORS[name]
+    return EXECUTORS_BY_NAME[name]
 
 
 # --- starting ------------------------------------------------------------------------------------
