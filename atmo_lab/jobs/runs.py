@@ -75,10 +75,10 @@ def launch_run(core: Core, job_id: int, scheduled_at: dt.datetime, manual: bool)
     - scheduled runs only: a disabled job, or an occurrence outside start/end dates → None;
     - a run of the job still active: Conflict (run-now) / None (the caller retries or records a
       missed occurrence);
-    - otherwise the run is recorded active, then launched: a transient EMR cluster
-      (RunJobFlow now) or a local papermill process (queued for the huey worker).
+    - otherwise the run is recorded active, then launched by its executor: a transient EMR
+      cluster (RunJobFlow now) or a local papermill process (queued for the huey worker).
 
-    A failed RunJobFlow marks the run TERMINATED_WITH_ERRORS with AWS's message (and raises
+    A failed launch marks the run TERMINATED_WITH_ERRORS with the reason (and raises
     :class:`AwsFailure` for run-now).
     """
     launch = _record_run(core, job_id, scheduled_at, manual)
