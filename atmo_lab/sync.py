@@ -19,6 +19,7 @@ from .clusters.models import Cluster
 from .clusters.service import apply_info, probe_spark
 from .core import Core
 from .errors import AwsFailure
+from .jobs.emr_executor import sync_runs
 from .jobs.models import JobRun
 from .worker.registry import periodic
 
@@ -87,7 +88,7 @@ def sync_all(core: Core) -> SyncReport:
         return report  # nothing active: no AWS call at all
     infos, report.list_pages = list_emr_clusters(core, oldest)
     need_address = _sync_clusters(core, infos, report)
-    _sync_runs(core, infos, report)
+    report.runs_updated = sync_runs(core, infos)
     for cluster_id, jobflow_id in need_address:
         _fetch_master_address(core, cluster_id, jobflow_id, report)
     report.spark_ready = probe_spark(core)  # once the master has an address
@@ -109,28 +110,6 @@ def _sync_clusters(
             if cluster.status in emr.READY_STATES and not cluster.master_address:
                 need_address.append((cluster.id, cluster.jobflow_id))
     return need_address
-
-
-def _sync_runs(core: Core, infos: dict[str, emr.ClusterInfo], report: SyncReport) -> None:
-    from .jobs.runs import ended_run_outcomes
-
-    outcomes = ended_run_outcomes(core, infos)  # AWS reads first, outside the transaction
-    with core.store.session() as session:
-        active = list(
-            session.scalars(
-                select(JobRun).where(
-                    JobRun.status.in_(emr.ACTIVE_STATES), JobRun.jobflow_id.is_not(None)
-                )
-            )
-        )
-        if not active:
-            return
-        from .jobs.service import apply_run_info
-
-        for run in active:
-            info = infos.get(run.jobflow_id or "")
-            if info is not None and apply_run_info(session, run, info, outcomes.get(run.id)):
-                report.runs_updated.append(run.id)
 
 
 def _fetch_master_address(core: Core, cluster_id: int, jobflow_id: str, report: SyncReport) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 import requests
 
-from atmo_lab.jobs.local import data_bucket, output_key
+from atmo_lab.jobs.executor import data_bucket, output_key
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.notifications.service import notify
 from atmo_lab.openapi import openapi_document

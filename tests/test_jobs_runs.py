@@ -271,7 +271,7 @@ def test_failing_cells_are_counted_in_the_submitted_notebook() -> None:
 def test_papermill_arguments_keep_parameter_types() -> None:
     from papermill.cli import _resolve_type
 
-    from atmo_lab.jobs.runs import papermill_parameter_args
+    from atmo_lab.jobs.emr_executor import papermill_parameter_args
 
     params = {"s": "alice", "digits": "007", "t": "True", "i": 3, "f": 0.5, "b": False,
               "none": None, "items": [1, "a"], "obj": {"k": 1}}  # fmt: skip

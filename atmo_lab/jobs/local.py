@@ -1,8 +1,10 @@
-"""Local runs: papermill in a child process, supervised by a huey worker thread.
+"""The ``local`` executor: papermill in a child process, supervised by a worker thread.
 
-The child (:mod:`atmo_lab.jobs.runner`) reads the notebook from the code bucket and writes
-the executed notebook to ``s3://<data bucket>/<identifier>/data/run-<run id>/<notebook name>``
-(each run its own), exactly as an EMR run does. The supervising thread
+This module is the supervisor; it runs in the process of the huey worker (the embedded one of
+the Jupyter server, or ``atmo-lab worker``). The child is :mod:`atmo_lab.jobs.runner`, which
+reads the notebook from the code bucket and writes the executed notebook to
+``s3://<data bucket>/<identifier>/data/run-<run id>/<notebook name>`` (each run its own),
+exactly as an EMR run does. The supervising thread
 
 - records the child's pid and the start time (the run is ``RUNNING``),
 - stops the child's process group when the job timeout passes (``TERMINATED_WITH_ERRORS``,
@@ -49,8 +51,10 @@ from ..store import rowcount, utcnow
 from ..validation import iso
 from ..worker import leases
 from . import rules
+from .executor import RunLaunch, data_bucket, log_folder, output_key, run_parameters
 from .models import Job, JobRun
 from .records import STOPPED_REASON, finish_run, timed_out_reason
+from .runner import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -100,36 +104,8 @@ def run_marker(run_id: int, created_at: dt.datetime) -> str:
     return f"atmo-lab-run-{run_id}-{int(created_at.timestamp() * 1_000_000)}"
 
 
-def data_bucket(core: Core, visibility: str) -> str:
-    settings = core.settings
-    return (
-        settings.public_data_bucket
-        if visibility == rules.RESULT_PUBLIC
-        else settings.private_data_bucket
-    )
-
-
-def output_key(identifier: str, run_id: int, notebook_name: str) -> str:
-    """Where a run's executed notebook is written: a folder per run, so a later run never
-    overwrites an earlier one's output."""
-    return f"{identifier}/data/{run_folder(run_id)}/{notebook_name}"
-
-
-def log_folder(identifier: str, run_id: int) -> str:
-    return f"{identifier}/logs/{run_folder(run_id)}/"
-
-
 def log_key(identifier: str, run_id: int, stamp: dt.datetime) -> str:
     return f"{log_folder(identifier, run_id)}{identifier}.{stamp:%Y%m%d%H%M%S}.log"
-
-
-def run_folder(run_id: int) -> str:
-    return f"run-{run_id}"
-
-
-def run_parameters(parameters: dict[str, Any], scheduled_at: dt.datetime) -> dict[str, Any]:
-    """The job's parameters plus ``scheduled_at`` (the run's scheduled time, ISO 8601 UTC)."""
-    return {**(parameters or {}), rules.SCHEDULED_AT_PARAMETER: iso(scheduled_at)}
 
 
 def child_environment() -> dict[str, str]:
@@ -141,6 +117,38 @@ def child_environment() -> dict[str, str]:
     if package_root not in paths:
         env["PYTHONPATH"] = os.pathsep.join([package_root, *paths])
     return env
+
+
+class LocalExecutor:
+    """Runs in a child process of a worker: the launch queues the run for the huey worker,
+    whose task (:func:`start`) supervises it; stopped by signalling its process group."""
+
+    initial_status = emr.RUNNING
+
+    def launch(self, core: Core, launch: RunLaunch, manual: bool) -> None:
+        try:
+            core.worker.enqueue(TASK_NAME, launch.run_id)
+        except Exception as exc:
+            log.exception("Could not queue local run %s", launch.run_id)
+            finish_run(
+                core,
+                launch.run_id,
+                emr.TERMINATED_WITH_ERRORS,
+                f"Could not queue the run for the worker: {exc}",
+                notify_kind="run_failed",
+            )
+            raise AwsFailure("Enqueue", type(exc).__name__, str(exc)) from exc
+
+    def was_launched(self, run: JobRun) -> bool:
+        return run.started_at is not None
+
+    def stop(self, core: Core, run: JobRun) -> None:
+        stop_local_run(core, run.id, run.pid, run.created_at)
+
+    def timeout_counted_from(self, run: JobRun) -> dt.datetime:
+        """When the supervisor took the run (``started_at``, its process start), else when the
+        run was recorded (still queued)."""
+        return run.started_at or run.created_at
 
 
 # --- the supervisor ----------------------------------------------------------------------------
@@ -475,9 +483,8 @@ def _record_outcome(
             "ename": str(error.get("ename") or ""),
             "evalue": str(error.get("evalue") or ""),
         }
-        reason = f"Cell {clean['cell_index']} raised {clean['ename']}: {clean['evalue']}"
         finish_run(
-            core, spec.run_id, emr.TERMINATED_WITH_ERRORS, reason[:2000],
+            core, spec.run_id, emr.TERMINATED_WITH_ERRORS, describe_failure(clean)[:2000],
             error=clean, output_key=key, notify_kind="run_failed",
         )  # fmt: skip
         return report | {"status": emr.TERMINATED_WITH_ERRORS, "error": clean}

@@ -1,7 +1,7 @@
 """Each run's executed notebook: served by the server, and pruned to the newest runs of a job.
 
 A run writes its notebook to ``<identifier>/data/run-<run id>/<notebook>`` and its logs under
-``<identifier>/logs/run-<run id>/`` in the job's data bucket (:func:`local.output_key`), so
+``<identifier>/logs/run-<run id>/`` in the job's data bucket (:func:`~atmo_lab.jobs.executor.output_key`), so
 runs never overwrite each other. The worker keeps the outputs of a job's newest
 ``run_outputs_kept`` runs with one and deletes older ones (:func:`prune_run_outputs`).
 """
@@ -20,7 +20,7 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, NotFound
 from ..store import utcnow
-from . import local
+from .executor import data_bucket, log_folder, run_folder
 from .models import Job, JobRun
 from .stored import NotebookDownload
 
@@ -34,7 +34,7 @@ def output_filename(run_id: int, key: str) -> str:
     """The name a run's notebook is downloaded under: ``<stem>-run-<id>.ipynb``, so the
     outputs of several runs sit side by side."""
     stem, ext = posixpath.splitext(posixpath.basename(key))
-    return f"{stem}-{local.run_folder(run_id)}{ext or '.ipynb'}"
+    return f"{stem}-{run_folder(run_id)}{ext or '.ipynb'}"
 
 
 def open_run_output(core: Core, caller: Caller, run_id: int) -> NotebookDownload:
@@ -47,7 +47,7 @@ def open_run_output(core: Core, caller: Caller, run_id: int) -> NotebookDownload
         if run is None:
             raise NotFound(f"No run {run_id}.")
         job = visible_job(session, caller, run.job_id)
-        bucket = local.data_bucket(core, job.result_visibility)
+        bucket = data_bucket(core, job.result_visibility)
         key, pruned = run.output_notebook_key, run.output_pruned_at
     if pruned is not None:
         raise NotFound(
@@ -97,10 +97,10 @@ def prune_run_outputs(core: Core, keep: int | None = None, batch: int = 500) -> 
         )
     pruned: list[int] = []
     for row in stale:
-        bucket = local.data_bucket(core, row.result_visibility)
+        bucket = data_bucket(core, row.result_visibility)
         objects = [] if row.output_notebook_key in shown else [row.output_notebook_key]
         try:
-            objects += _listed(core, bucket, local.log_folder(row.identifier, row.id))
+            objects += _listed(core, bucket, log_folder(row.identifier, row.id))
             _delete(core, bucket, objects)
         except AwsFailure as exc:
             log.warning("Could not delete the output of run %s: %s", row.id, exc)

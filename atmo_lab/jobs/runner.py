@@ -1,4 +1,4 @@
-"""Run one notebook with papermill: the child process of a local job run.
+"""Run one notebook with papermill: the child process of a ``local`` executor's run.
 
 ``python -m atmo_lab.jobs.runner --input s3://… --output s3://… --parameters p.json
 --result r.json`` executes the notebook (S3 in, S3 out, through papermill's S3 handler and
@@ -8,7 +8,9 @@ cell (``cell_index`` counts the cells of the submitted notebook), or ``{"ok": fa
 The executed notebook is written either way (papermill saves it before raising). SIGTERM stops
 the run like Ctrl-C: the kernel is shut down and the partial notebook saved.
 
-The parent (:mod:`atmo_lab.jobs.local`) supervises it: timeout, cancellation, log shipping.
+The parent, the supervisor in the worker's process (:mod:`atmo_lab.jobs.local`), handles the
+timeout, cancellation and log shipping. The EMR executor reads an EMR run's failing cell
+with the same rule (:func:`failed_cell`).
 """
 
 from __future__ import annotations

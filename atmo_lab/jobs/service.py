@@ -23,14 +23,14 @@ from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page
 from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
-from . import local
+from .emr_executor import apply_run_info
+from .executor import data_bucket
 from .inspection import notebook_facts
 from .intake import SCHEDULE_FIELDS, preview_schedule, validate_create, validate_update
 from .models import Job, JobRun
 from .notebooks import Notebook, NotebookSource, notebook_key, take_notebook
 from .records import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
 from .runs import (
-    apply_run_info,
     claim_due_jobs,
     enforce_timeouts,
     expire_lapsed_jobs,
@@ -188,7 +188,7 @@ def list_results(core: Core, caller: Caller, job_id: int) -> dict[str, Any]:
     with core.store.reader() as session:
         job = visible_job(session, caller, job_id)
         identifier, created_at = job.identifier, job.created_at
-        bucket = local.data_bucket(core, job.result_visibility)
+        bucket = data_bucket(core, job.result_visibility)
     s3 = core.aws.s3
     cutoff = created_at - RESULTS_CLOCK_SKEW
     objects: list[dict[str, Any]] = []

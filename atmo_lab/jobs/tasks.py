@@ -1,7 +1,7 @@
-"""Worker tasks of jobs: executing local runs.
+"""Worker tasks of jobs: executing local runs (the ``local`` executor's supervisor).
 
 The periodic side of scheduling (claiming due occurrences, expiring lapsed jobs, enforcing
-timeouts) is built from :mod:`atmo_lab.jobs.service` by the worker's periodic tasks.
+timeouts) is in :mod:`atmo_lab.jobs.periodic`.
 """
 
 from __future__ import annotations
