@@ -51,6 +51,14 @@ _AWS_ENV = (
 )  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _service_url_stays_in_its_test() -> Iterator[None]:
+    """A client-mode server exports ``service_url`` to its kernels through this process's
+    environment; later tests' servers and kernels must not inherit it."""
+    yield
+    os.environ.pop("ATMO_LAB_SERVICE_URL", None)
+
+
 @pytest.fixture
 def aws(moto_endpoint: str) -> Iterator[Any]:
     """A clean emulator with the buckets created; yields a boto3 session for assertions."""
