@@ -142,6 +142,20 @@ def jp_server_config(
 
 
 @pytest.fixture
+def standalone_core(aws: Any, atmo_config: dict[str, Any]) -> Iterator[Any]:
+    """A core of its own (no Jupyter server), as the worker and the CLI build it."""
+    from traitlets.config import Config
+
+    from atmo_lab.core import Core
+    from atmo_lab.settings import settings_from_config
+
+    core = Core(settings_from_config(Config({"AtmoLabApp": atmo_config})))
+    core.store.create_schema()
+    yield core
+    core.close()
+
+
+@pytest.fixture
 def api(jp_fetch: Any) -> Api:
     return Api(jp_fetch)
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from traitlets.config import Config
 
 from atmo_lab import emr
 from atmo_lab.core import Core
@@ -19,7 +17,6 @@ from atmo_lab.jobs import service
 from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.jobs.schedule import Schedule
 from atmo_lab.notifications.models import Notification
-from atmo_lab.settings import settings_from_config
 
 from .test_jobs_support import job_body
 
@@ -38,12 +35,8 @@ def now() -> dt.datetime:
 
 
 @pytest.fixture
-def core(aws: Any, atmo_config: dict[str, Any]) -> Iterator[Core]:
-    """A core of its own (no Jupyter server needed), as the worker and the CLI build it."""
-    core = Core(settings_from_config(Config({"AtmoLabApp": atmo_config})))
-    core.store.create_schema()
-    yield core
-    core.close()
+def core(standalone_core: Core) -> Core:
+    return standalone_core
 
 
 def create(core: Core, **fields: Any) -> dict[str, Any]:

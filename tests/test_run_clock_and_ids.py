@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import MetaData, create_engine, insert, inspect
-from traitlets.config import Config
 
 from atmo_lab import emr
 from atmo_lab.core import Core
@@ -19,7 +17,6 @@ from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.jobs.records import finish_run
 from atmo_lab.keys import service as keys
 from atmo_lab.notifications.models import Notification
-from atmo_lab.settings import settings_from_config
 from atmo_lab.store import Base, Store
 
 from .support import public_key
@@ -36,11 +33,8 @@ def now() -> dt.datetime:
 
 
 @pytest.fixture
-def core(aws: Any, atmo_config: dict[str, Any]) -> Iterator[Core]:
-    core = Core(settings_from_config(Config({"AtmoLabApp": atmo_config})))
-    core.store.create_schema()
-    yield core
-    core.close()
+def core(standalone_core: Core) -> Core:
+    return standalone_core
 
 
 def edit_run(core: Core, run_id: int, **values: Any) -> None:

@@ -4,11 +4,9 @@ job, and the words a run's outcome is shown in — on both stores, against the m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from traitlets.config import Config
 
 from atmo_lab import emr
 from atmo_lab.core import Core
@@ -16,7 +14,6 @@ from atmo_lab.errors import NotFound
 from atmo_lab.jobs import local, outputs, records, service
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.openapi import openapi_document
-from atmo_lab.settings import settings_from_config
 
 from .test_jobs_support import PRIVATE, job_body, keys
 
@@ -25,11 +22,8 @@ UTC = dt.timezone.utc
 
 
 @pytest.fixture
-def core(aws: Any, atmo_config: dict[str, Any]) -> Iterator[Core]:
-    core = Core(settings_from_config(Config({"AtmoLabApp": atmo_config})))
-    core.store.create_schema()
-    yield core
-    core.close()
+def core(standalone_core: Core) -> Core:
+    return standalone_core
 
 
 def add_run(core: Core, job_id: int, status: str, reason: str = "", key: str | None = None) -> int:
