@@ -23,10 +23,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from . import emr
-from .clusters import service as clusters_service
 from .core import Core, default_core
+from .emr_clusters import service as clusters_service
 from .errors import AtmoError, NotFound, ValidationFailed
-from .keys import service as keys_service
+from .ssh_keys import service as keys_service
 
 if TYPE_CHECKING:
     from .widgets.cluster import ClusterPanel
@@ -156,7 +156,7 @@ class Cluster:
 
     def spark(self) -> Any:
         """A ``pyspark.sql.SparkSession`` on this cluster (see :func:`atmo_lab.spark`)."""
-        from .spark.session import spark
+        from .spark_connect.session import spark
 
         return spark(self, core=self._core)
 

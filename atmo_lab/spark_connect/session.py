@@ -69,7 +69,7 @@ def endpoint_of(core: Core, cluster: object) -> tuple[str, str | None, dict[str,
     its endpoint does not accept connections yet (its state is refreshed once first).
     """
     from ..api import find_cluster
-    from ..clusters import service
+    from ..emr_clusters import service
 
     caller = core.caller()
     item = find_cluster(core, _reference(cluster))
