@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib
 import json
 import logging
 from collections.abc import Callable
@@ -185,17 +184,6 @@ def query_flag(handler: AtmoHandler, name: str) -> bool | None:
     if value == "false":
         return False
     raise ApiError(400, f"{name} must be true or false.", {name: "Use true or false."})
-
-
-class deferred:
-    """A module imported on first attribute access (keeps SQLAlchemy and boto3, which the
-    service modules import, off the server's start-up path)."""
-
-    def __init__(self, module_name: str) -> None:
-        self._module_name = module_name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module(self._module_name), name)
 
 
 def route(path: str) -> str:

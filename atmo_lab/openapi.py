@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__
 from .jobs import rules
 from .settings import AtmoLabConfig, Settings
 from .validation import IDENTIFIER_RE
+from .version import __version__
 
 API_BASE = "/atmo-lab/api"
 IDENTIFIER = {"type": "string", "pattern": IDENTIFIER_RE.pattern}

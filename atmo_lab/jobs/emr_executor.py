@@ -23,8 +23,8 @@ from .. import emr
 from ..aws import aws_call, error_code
 from ..bootstrap import job_bootstrap_args, job_step_command
 from ..core import Core
+from ..db import utcnow
 from ..errors import AwsFailure
-from ..store import utcnow
 from . import rules, runner
 from .executor import RunLaunch, data_bucket, log_folder, output_key, run_parameters
 from .models import Job, JobRun

@@ -46,8 +46,8 @@ from sqlalchemy import select, update
 from .. import emr
 from ..aws import aws_call, error_code
 from ..core import Core
+from ..db import rowcount, utcnow
 from ..errors import AwsFailure
-from ..store import rowcount, utcnow
 from ..validation import iso
 from ..worker import leases
 from . import rules

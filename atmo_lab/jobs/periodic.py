@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..core import Core
-from ..store import utcnow
+from ..db import utcnow
 from ..worker.registry import periodic, task
 from . import local
 from .outputs import prune_run_outputs

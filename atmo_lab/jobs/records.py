@@ -12,8 +12,8 @@ from sqlalchemy.sql import ColumnElement
 
 from .. import emr
 from ..core import Core
+from ..db import utcnow
 from ..notifications.service import notify
-from ..store import utcnow
 from ..validation import fields_of
 from .models import Job, JobRun
 from .rules import MISSED

@@ -28,9 +28,9 @@ from sqlalchemy.orm import Session
 
 from .. import emr
 from ..core import Core
+from ..db import rowcount, utcnow
 from ..errors import AwsFailure, Conflict, NotFound
 from ..notifications.service import notify
-from ..store import rowcount, utcnow
 from ..validation import iso
 from . import rules
 from .emr_executor import EmrExecutor

@@ -19,9 +19,9 @@ from .. import emr
 from ..aws import call
 from ..caller import Caller
 from ..core import Core
+from ..db import utcnow
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page
-from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from .emr_executor import apply_run_info
 from .executor import data_bucket
