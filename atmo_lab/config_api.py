@@ -9,7 +9,7 @@ from tornado import web
 
 from .caller import Caller
 from .handlers import AtmoHandler, route
-from .jobs.rules import DEFAULT_INTERVAL, JOB_INTERVALS
+from .jobs.constants import DEFAULT_INTERVAL, JOB_INTERVALS
 from .openapi import openapi_document
 
 if TYPE_CHECKING:
