@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
 import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
@@ -46,6 +48,9 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
     """Every atmo_lab route: authenticated, authorized on ``atmo_lab:<resource>``, JSON."""
 
     auth_resource = "atmo_lab"
+    #: The feature's service module, imported on the first request rather than when the routes
+    #: are registered: services import SQLAlchemy and boto3, which the server's start-up needn't.
+    service_module = ""
     _core: Core | None = None
 
     async def prepare(self) -> None:  # type: ignore[override]
@@ -63,6 +68,10 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
     def core(self) -> Core:
         assert self._core is not None, "prepare() sets the core"
         return self._core
+
+    @property
+    def service(self) -> ModuleType:
+        return importlib.import_module(self.service_module)
 
     @property
     def executor(self) -> Executor:

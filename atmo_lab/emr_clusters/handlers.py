@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -15,12 +13,7 @@ class ClustersBaseHandler(AtmoHandler):
     """Every release and cluster route: authorized on ``atmo_lab:clusters``."""
 
     auth_resource = "atmo_lab:clusters"
-
-    @property
-    def service(self) -> ModuleType:
-        from . import service  # on the first request: it imports SQLAlchemy and boto3
-
-        return service
+    service_module = "atmo_lab.emr_clusters.service"
 
 
 class ReleasesHandler(ClustersBaseHandler):

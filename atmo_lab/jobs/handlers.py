@@ -31,12 +31,7 @@ class JobsBaseHandler(AtmoHandler):
     """Every job and run route: authorized on ``atmo_lab:jobs``."""
 
     auth_resource = "atmo_lab:jobs"
-
-    @property
-    def service(self) -> ModuleType:
-        from . import service  # on the first request: it imports SQLAlchemy and boto3
-
-        return service
+    service_module = "atmo_lab.jobs.service"
 
     @property
     def outputs(self) -> ModuleType:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -14,12 +12,7 @@ class NotificationsBaseHandler(AtmoHandler):
     """Every notification route: authorized on ``atmo_lab:notifications``."""
 
     auth_resource = "atmo_lab:notifications"
-
-    @property
-    def service(self) -> ModuleType:
-        from . import service  # on the first request: it imports SQLAlchemy and boto3
-
-        return service
+    service_module = "atmo_lab.notifications.service"
 
 
 class NotificationsHandler(NotificationsBaseHandler):

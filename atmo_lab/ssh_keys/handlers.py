@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
@@ -14,12 +12,7 @@ class KeysBaseHandler(AtmoHandler):
     """Every SSH key route: authorized on ``atmo_lab:keys``."""
 
     auth_resource = "atmo_lab:keys"
-
-    @property
-    def service(self) -> ModuleType:
-        from . import service  # on the first request: it imports SQLAlchemy and boto3
-
-        return service
+    service_module = "atmo_lab.ssh_keys.service"
 
 
 class KeysHandler(KeysBaseHandler):
