@@ -38,10 +38,10 @@ def seed_other_users_rows(lab: Lab) -> None:
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
-    from atmo_lab.clusters.models import Cluster
+    import atmo_lab.store  # noqa: F401 - every table, so clusters.ssh_key_id finds ssh_keys
+    from atmo_lab.db import utcnow
+    from atmo_lab.emr_clusters.models import Cluster
     from atmo_lab.jobs.models import Job
-    from atmo_lab.keys.models import SSHKey  # noqa: F401 (the table clusters.ssh_key_id names)
-    from atmo_lab.store import utcnow
 
     engine = create_engine(lab.db_url)
     try:
