@@ -100,7 +100,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
             reconcile_runs(core)
         if core.settings.spark_stand_in:  # a local Spark Connect server per active cluster
-            from .spark_connect.local import host
+            from .spark_connect.stand_in import host
 
             host(core)
 
@@ -108,7 +108,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self.core is not None:
-            from .spark_connect.local import stop_hosting
+            from .spark_connect.stand_in import stop_hosting
 
             stop_hosting(self.core)  # no JVM outlives the server
             self.core.close()

@@ -18,9 +18,9 @@ from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.errors import Conflict, NotFound
 from atmo_lab.spark_connect import endpoint
 from atmo_lab.spark_connect.errors import SparkNotInstalled, SparkNotReady, SparkVersionMismatch
-from atmo_lab.spark_connect.local import java_missing
 from atmo_lab.spark_connect.releases import spark_version
 from atmo_lab.spark_connect.session import client_problem
+from atmo_lab.spark_connect.stand_in import java_missing
 from atmo_lab.sync import sync_all
 
 from .support import public_key

@@ -20,7 +20,7 @@ from nbformat.v4 import new_notebook
 
 import atmo_lab
 from atmo_lab.spark_connect.endpoint import port_accepts
-from atmo_lab.spark_connect.local import java_missing
+from atmo_lab.spark_connect.stand_in import java_missing
 
 from .support import public_key
 from .test_widgets_kernel import TOKEN, call, free_port, run_in_kernel, wait_for_server

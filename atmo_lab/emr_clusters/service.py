@@ -21,7 +21,7 @@ from ..db import utcnow
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page
 from ..spark_connect import endpoint as spark_endpoint
-from ..spark_connect import local as spark_local
+from ..spark_connect import stand_in
 from ..spark_connect.releases import has_token_auth, spark_version
 from ..ssh_keys.models import SSHKey
 from ..validation import Collector, check_identifier, check_int, fields_of, require_object
@@ -259,7 +259,7 @@ def launch_cluster(core: Core, caller: Caller, body: object) -> dict[str, Any]:
         log.exception("Could not record cluster %s; terminating it", jobflow_id)
         _terminate_quietly(core, jobflow_id)
         raise
-    spark_local.cluster_changed(core, cluster_id, ended=False)
+    stand_in.cluster_changed(core, cluster_id, ended=False)
     return refresh_cluster(core, cluster_id)
 
 
@@ -351,7 +351,7 @@ def refresh_cluster(core: Core, cluster_id: int) -> dict[str, Any]:
         ended = cluster.status in ENDED_STATES
         item = cluster_to_dict(cluster, connect_port=core.settings.spark_connect_port)
     if ended:
-        spark_local.cluster_changed(core, cluster_id, ended=True)
+        stand_in.cluster_changed(core, cluster_id, ended=True)
     elif item["spark_connect_url"] is None and probe_spark(core, [cluster_id]):
         with core.store.reader() as session:
             cluster = session.get(Cluster, cluster_id)
