@@ -18,7 +18,9 @@ import requests
 
 from .conftest import BUCKETS, REGION, _postgres_database, _postgres_url
 from .hub_support import (
+    GROUPS,
     MAINTAINER,
+    MAINTAINER_GROUP,
     PASSWORD,
     SERVICE,
     USERS,
@@ -307,6 +309,128 @@ form.close()
         c["identifier"]: c for c in ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
     }
     assert bobs["bob-widget"]["status"] in ("TERMINATING", "TERMINATED")
+
+
+def test_a_hub_group_makes_a_maintainer(hub: Hub, made: dict[str, Any]) -> None:
+    """mia is a maintainer only through her Hub group (maintainer_groups); bob's group names
+    no one. The Hub's identity answer carries the groups for a token that may do nothing but
+    reach the service (no read:users:groups scope needed)."""
+    for user in USERS:
+        token = service_token(hub, user)
+        model = requests.get(
+            f"{hub.url}hub/api/user", headers={"Authorization": f"token {token}"}, timeout=30
+        ).json()
+        assert model["groups"] == [g for g, members in GROUPS.items() if user in members]
+        config = ok(hub.call(user, "GET", "config"))
+        assert config["is_maintainer"] is (user == MAINTAINER), (user, config)
+    assert MAINTAINER in GROUPS[MAINTAINER_GROUP]
+    everyone = {made[user]["jobs"]["id"] for user in ("alice", "bob")}
+    assert everyone <= ids(hub, MAINTAINER, "jobs", "?owner=all")
+    reply = hub.call("bob", "GET", "jobs?owner=all")
+    assert reply.status_code == 403 or ids(hub, "bob", "jobs", "?owner=all") <= ids(
+        hub, "bob", "jobs"
+    )
+
+
+def test_the_job_panel_in_a_kernel_acts_as_its_user(hub: Hub, made: dict[str, Any]) -> None:
+    """alice's JobPanel lists her jobs only and runs hers now; atmo_lab.spark on her cluster
+    is answered by the service (moto's cluster has no Spark endpoint: SparkNotReady)."""
+    code = """
+import json
+import atmo_lab
+from atmo_lab.errors import AtmoError
+from atmo_lab.widgets.jobs import JobPanel
+panel = JobPanel("report.ipynb")
+row = next(r for r in panel.job_rows if r.job["identifier"] == "alice-job")
+row.run_button.click()
+ran = row.message.value
+row.results_button.click()
+try:
+    atmo_lab.spark("alice-cluster")
+    spark = "a session"
+except AtmoError as exc:
+    spark = [type(exc).__name__, exc.status, exc.message]
+print(json.dumps({
+    "user": panel.caller.username, "jobs": [r.job["id"] for r in panel.job_rows],
+    "owners": sorted({r.job["owner"] for r in panel.job_rows}),
+    "ran": ran, "latest": row.job["latest_run"], "results": row.results.value,
+    "executor": panel.executor.value, "spark": spark,
+}))
+panel.close()
+"""
+    seen = json.loads(run_in_kernel(hub, "alice", code).strip().splitlines()[-1])
+    assert seen["user"] == "alice" and seen["owners"] == ["alice"], seen
+    alices = ok(hub.call("alice", "GET", "jobs"))["jobs"]
+    assert seen["jobs"] == [job["id"] for job in alices]
+    assert made["bob"]["jobs"]["id"] not in seen["jobs"]
+    assert "started" in seen["ran"] and seen["latest"]["status"] in ("RUNNING", "TERMINATED")
+    runs = ok(hub.call("alice", "GET", f"jobs/{made['alice']['jobs']['id']}/runs"))["runs"]
+    assert runs and runs[0]["id"] == seen["latest"]["id"]
+    assert "<b>data</b>" in seen["results"] and "<b>logs</b>" in seen["results"]
+    assert seen["executor"] == ok(hub.call("alice", "GET", "config"))["job_executor"]
+    name, status, message = seen["spark"]
+    assert (name, status) == ("SparkNotReady", 409) and "alice-cluster" in message, seen
+
+
+def test_another_users_job_and_cluster_are_not_found_from_a_kernel(
+    hub: Hub, made: dict[str, Any]
+) -> None:
+    """bob's kernel: alice's job and cluster, even by id, are NotFound to every call."""
+    job, cluster = made["alice"]["jobs"]["id"], made["alice"]["clusters"]["id"]
+    runs_before = run_ids(hub, "alice", job)
+    code = f"""
+import json
+import atmo_lab
+from atmo_lab.errors import NotFound
+from atmo_lab.widgets.jobs import JobPanel
+panel = JobPanel("nothing.ipynb")
+calls = panel.job_calls
+outcomes = {{}}
+for name in ("get_job", "run_now", "list_runs", "list_results"):
+    try:
+        getattr(calls, name)(panel.core, panel.caller, {job})
+        outcomes[name] = "allowed"
+    except NotFound:
+        outcomes[name] = "NotFound"
+for ref in ({cluster}, "alice-cluster"):
+    try:
+        atmo_lab.spark(ref)
+        outcomes[repr(ref)] = "a session"
+    except NotFound:
+        outcomes[repr(ref)] = "NotFound"
+print(json.dumps({{"jobs": [r.job["id"] for r in panel.job_rows], "outcomes": outcomes}}))
+panel.close()
+"""
+    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
+    assert job not in seen["jobs"] and made["bob"]["jobs"]["id"] in seen["jobs"]
+    assert set(seen["outcomes"].values()) == {"NotFound"}, seen
+    assert len(seen["outcomes"]) == 6
+    assert run_ids(hub, "alice", job) == runs_before  # bob's run_now started nothing
+
+
+def run_ids(hub: Hub, user: str, job: int) -> list[int]:
+    return [run["id"] for run in ok(hub.call(user, "GET", f"jobs/{job}/runs"))["runs"]]
+
+
+def sources(nb: dict[str, Any]) -> list[str]:
+    return [
+        c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in nb["cells"]
+    ]
+
+
+def test_large_replies_stream_through_the_users_server(hub: Hub) -> None:
+    """A notebook of several MB comes back through alice's server intact, relayed as it
+    arrives (chunked: the server never held the whole reply)."""
+    big = notebook("x = " + repr("0123456789abcdef" * 400_000))  # a 6.4 MB cell
+    body = {"identifier": "alice-large", "description": "Large", "notebook": big,
+            "notebook_name": "large.ipynb"}  # fmt: skip
+    job = ok(hub.call("alice", "POST", "jobs", body), 201)
+    reply = hub.call("alice", "GET", f"jobs/{job['id']}/notebook")
+    assert reply.status_code == 200
+    assert reply.headers.get("Transfer-Encoding") == "chunked", dict(reply.headers)
+    assert "attachment" in reply.headers["Content-Disposition"]
+    assert sources(json.loads(reply.content)) == sources(big)
+    assert hub.call("alice", "DELETE", f"jobs/{job['id']}").status_code == 204
 
 
 def test_a_run_outlives_the_users_server(hub: Hub) -> None:
