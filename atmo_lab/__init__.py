@@ -1,20 +1,33 @@
-"""atmo_lab: self-service EMR clusters and scheduled notebooks inside JupyterLab."""
+"""atmo_lab: self-service EMR clusters and scheduled notebooks inside JupyterLab.
+
+The Python API for notebooks (:mod:`atmo_lab.api`) is exported here: ``atmo_lab.launch()``,
+``atmo_lab.clusters()``, ``atmo_lab.spark("my-cluster")`` and the rest. Its names are loaded on
+first use, so that ``import atmo_lab`` (which the Jupyter server does at start-up to find the
+extension) does not import SQLAlchemy, boto3 or ipywidgets.
+"""
 
 from __future__ import annotations
 
-import types as _types
 from typing import Any
-
-from . import clusters as _clusters_package
-from . import keys as _keys_package
-from . import spark as _spark_package
 
 try:
     from ._version import __version__
 except ImportError:  # running from a source tree that was never built
     __version__ = "0.0.0.dev0"
 
-__all__ = ["__version__", "spark"]
+__all__ = [
+    "Cluster",
+    "ClusterFailed",
+    "__version__",
+    "add_key",
+    "cluster",
+    "clusters",
+    "keys",
+    "launch",
+    "schedule",
+    "spark",
+]
+_API_NAMES = frozenset(__all__) - {"__version__", "spark"}
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:
@@ -27,11 +40,12 @@ def _jupyter_server_extension_points() -> list[dict[str, Any]]:
     return [{"module": "atmo_lab", "app": AtmoLabApp}]
 
 
-# --- the Python API (atmo_lab/api.py), exported lazily ---------------------------------------
-# ``import atmo_lab`` stays cheap: nothing below imports ipywidgets, tornado, SQLAlchemy or
-# boto3 until an API function is used.
+def spark(cluster: Any, **kwargs: Any) -> Any:
+    """A ``pyspark.sql.SparkSession`` on one of your clusters: ``atmo_lab.spark("my-cluster")``
+    (see :func:`atmo_lab.spark_connect.session.spark`)."""
+    from .spark_connect.session import spark as session_on
 
-_API_NAMES = frozenset({"Cluster", "ClusterFailed", "add_key", "cluster", "launch", "schedule"})
+    return session_on(cluster, **kwargs)
 
 
 def __getattr__(name: str) -> Any:
@@ -44,41 +58,3 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *_API_NAMES})
-
-
-# ``atmo_lab.clusters()``, ``atmo_lab.keys()`` and ``atmo_lab.spark()`` share their names with the subpackages
-# ``atmo_lab.clusters`` and ``atmo_lab.keys``, which Python binds as attributes of this package
-# once imported. So the subpackages themselves are made callable (a module may change its
-# class to a ModuleType subclass, see the data model's "Customizing module attribute access");
-# ``atmo_lab.clusters.service`` and every other import keep working. The subpackages'
-# ``__init__`` files only hold a docstring, so importing them here costs nothing.
-
-
-class _ClustersModule(_types.ModuleType):
-    def __call__(self, status: str = "active", **kwargs: Any) -> Any:
-        """Your clusters, newest first (:func:`atmo_lab.api.clusters`)."""
-        from .api import clusters
-
-        return clusters(status, **kwargs)
-
-
-class _KeysModule(_types.ModuleType):
-    def __call__(self, **kwargs: Any) -> Any:
-        """Your SSH public keys, newest first (:func:`atmo_lab.api.keys`)."""
-        from .api import keys
-
-        return keys(**kwargs)
-
-
-class _SparkModule(_types.ModuleType):
-    def __call__(self, cluster: Any, **kwargs: Any) -> Any:
-        """A ``pyspark.sql.SparkSession`` on one of your clusters
-        (:func:`atmo_lab.spark.session.spark`): ``spark = atmo_lab.spark("my-cluster")``."""
-        from .spark.session import spark
-
-        return spark(cluster, **kwargs)
-
-
-_clusters_package.__class__ = _ClustersModule
-_keys_package.__class__ = _KeysModule
-_spark_package.__class__ = _SparkModule

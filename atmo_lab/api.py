@@ -131,7 +131,7 @@ class Cluster:
 
     def spark(self) -> Any:
         """A ``pyspark.sql.SparkSession`` on this cluster (see :func:`atmo_lab.spark`)."""
-        from .spark.session import spark
+        from .spark_connect.session import spark
 
         return spark(self, core=self._core)
 

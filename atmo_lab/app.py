@@ -65,10 +65,10 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
             self.handlers.extend(client_handlers())
             return
-        from .clusters.handlers import handlers as cluster_handlers
         from .config_api import handlers as config_handlers
-        from .keys.handlers import handlers as key_handlers
+        from .emr_clusters.handlers import handlers as cluster_handlers
         from .notifications.handlers import handlers as notification_handlers
+        from .ssh_keys.handlers import handlers as key_handlers
 
         self.handlers.extend(
             [*config_handlers, *key_handlers, *cluster_handlers, *notification_handlers]
@@ -99,7 +99,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
 
             reconcile_runs(core)
         if core.settings.spark_stand_in:  # a local Spark Connect server per active cluster
-            from .spark.local import host
+            from .spark_connect.local import host
 
             host(core)
 
@@ -107,7 +107,7 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
         if self.core is not None:
-            from .spark.local import stop_hosting
+            from .spark_connect.local import stop_hosting
 
             stop_hosting(self.core)  # no JVM outlives the server
             self.core.close()

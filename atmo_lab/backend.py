@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from . import emr
-from .clusters import service as clusters_service
 from .core import Core, default_core
+from .emr_clusters import service as clusters_service
 from .errors import NotFound, ValidationFailed
-from .keys import service as keys_service
+from .ssh_keys import service as keys_service
 
 #: Steps of a cluster coming up, for progress bars: STARTING → BOOTSTRAPPING → ready.
 STARTUP_STEPS = 3

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def public_config(core: Core, caller: Caller) -> dict[str, Any]:
-    from .clusters.service import MIN_LIFETIME_HOURS, MIN_RESIZE_SIZE, size_limit
+    from .emr_clusters.service import MIN_LIFETIME_HOURS, MIN_RESIZE_SIZE, size_limit
 
     settings = core.settings
     return {

@@ -140,8 +140,8 @@ def prepare_folder(folder: Path) -> Path:
 
 def spark_missing() -> str | None:
     """Why the demo's clusters get no local Spark (None when they do)."""
-    from .spark.errors import INSTALL_SPARK
-    from .spark.local import java_missing
+    from .spark_connect.errors import INSTALL_SPARK
+    from .spark_connect.local import java_missing
 
     try:
         import pyspark  # noqa: F401

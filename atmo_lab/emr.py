@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .aws import call
-from .clusters.releases import release_info, release_label
 from .core import Core
+from .emr_clusters.releases import release_info, release_label
 from .settings import Settings
 
 STARTING = "STARTING"

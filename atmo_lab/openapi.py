@@ -69,9 +69,9 @@ BOOLEAN = {"type": "boolean"}
 def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
     """Component schemas; `max_size` and `max_lifetime` are the installation's limits."""
     # (imported here: they bring SQLAlchemy and boto3, which the server's start-up avoids)
-    from .clusters.service import MIN_LIFETIME_HOURS
-    from .keys.rules import MAX_KEY_LENGTH, MAX_TITLE_LENGTH
+    from .emr_clusters.service import MIN_LIFETIME_HOURS
     from .notifications.service import KINDS
+    from .ssh_keys.rules import MAX_KEY_LENGTH, MAX_TITLE_LENGTH
 
     size = {"type": "integer", "minimum": 1, "maximum": max_size,
             "description": "nodes; maintainers may exceed the maximum (max_cluster_size)"}  # fmt: skip

@@ -72,10 +72,10 @@ NEVER_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
 
 def _import_models() -> None:
     # Registers every feature's tables on Base.metadata.
-    from .clusters import models as _clusters  # noqa: F401
+    from .emr_clusters import models as _clusters  # noqa: F401
     from .jobs import models as _jobs  # noqa: F401
-    from .keys import models as _keys  # noqa: F401
     from .notifications import models as _notifications  # noqa: F401
+    from .ssh_keys import models as _keys  # noqa: F401
     from .worker import leases as _leases  # noqa: F401
 
 

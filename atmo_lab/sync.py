@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from . import emr
 from .aws import call
-from .clusters.models import Cluster
-from .clusters.service import apply_info, probe_spark
 from .core import Core
+from .emr_clusters.models import Cluster
+from .emr_clusters.service import apply_info, probe_spark
 from .errors import AwsFailure
 from .jobs.emr_executor import sync_runs
 from .jobs.models import JobRun

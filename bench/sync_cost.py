@@ -91,7 +91,7 @@ def _launch(emr: Any, n: int, kind: str) -> list[str]:
 def _seed_store(core: Any, clusters: list[str], runs: list[str]) -> None:
     from sqlalchemy import insert
 
-    from atmo_lab.clusters.models import Cluster
+    from atmo_lab.emr_clusters.models import Cluster
     from atmo_lab.jobs.models import Job, JobRun
 
     now = dt.datetime.now(dt.timezone.utc)
@@ -174,7 +174,7 @@ def _make_cold(core: Any) -> None:
     """Every row as just launched: STARTING, nothing known from EMR yet."""
     from sqlalchemy import update
 
-    from atmo_lab.clusters.models import Cluster
+    from atmo_lab.emr_clusters.models import Cluster
     from atmo_lab.jobs.models import JobRun
 
     with core.store.session() as session:
@@ -214,8 +214,8 @@ def sync_atmo(core: Any) -> dict[str, Any]:
     from sqlalchemy import func, select
 
     from atmo_lab import emr
-    from atmo_lab.clusters.models import Cluster
-    from atmo_lab.clusters.service import apply_info
+    from atmo_lab.emr_clusters.models import Cluster
+    from atmo_lab.emr_clusters.service import apply_info
     from atmo_lab.jobs.models import JobRun
     from atmo_lab.jobs.service import apply_run_info
     from atmo_lab.sync import list_emr_clusters
@@ -271,8 +271,8 @@ def sync_naive(core: Any) -> dict[str, Any]:
     from sqlalchemy import select
 
     from atmo_lab import emr
-    from atmo_lab.clusters.models import Cluster
-    from atmo_lab.clusters.service import apply_info
+    from atmo_lab.emr_clusters.models import Cluster
+    from atmo_lab.emr_clusters.service import apply_info
     from atmo_lab.jobs.models import JobRun
     from atmo_lab.jobs.service import apply_run_info
 

@@ -7,11 +7,11 @@ import traceback
 from typing import Any
 
 from atmo_lab.caller import Caller
-from atmo_lab.clusters import service as clusters
 from atmo_lab.core import Core
-from atmo_lab.keys import service as keys
+from atmo_lab.emr_clusters import service as clusters
 from atmo_lab.notifications.service import notify
 from atmo_lab.settings import AtmoLabConfig, Settings
+from atmo_lab.ssh_keys import service as keys
 
 from .support import public_key
 

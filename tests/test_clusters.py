@@ -8,8 +8,8 @@ import re
 import pytest
 
 from atmo_lab.aws import AwsClients
-from atmo_lab.clusters.models import Cluster
-from atmo_lab.keys.models import SSHKey
+from atmo_lab.emr_clusters.models import Cluster
+from atmo_lab.ssh_keys.models import SSHKey
 
 from .support import public_key
 
@@ -143,7 +143,7 @@ async def test_generated_identifier_and_deduplication(api, core):
     suggestion = (await api("GET", "clusters/new-identifier")).json["identifier"]
     assert IDENTIFIER.match(suggestion)
 
-    from atmo_lab.clusters.names import deduplicate
+    from atmo_lab.emr_clusters.names import deduplicate
 
     taken = {"happy-curie-0042", "happy-curie-2"}
     assert deduplicate("happy-curie-0042", taken.__contains__) == "happy-curie-3"

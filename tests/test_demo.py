@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from atmo_lab.demo import free_port
-from atmo_lab.spark.endpoint import port_accepts
+from atmo_lab.spark_connect.endpoint import port_accepts
 
 from .support import public_key
 

@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from atmo_lab.clusters.models import Cluster
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.jobs import local
 from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.jobs.periodic import run_due_jobs
-from atmo_lab.keys.models import SSHKey
 from atmo_lab.notifications.models import Notification
+from atmo_lab.ssh_keys.models import SSHKey
 from atmo_lab.worker import leases
 from atmo_lab.worker.leases import Lease
 

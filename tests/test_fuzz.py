@@ -31,7 +31,7 @@ import pytest
 from schemathesis.config._checks import _BUILTIN_CHECK_NAMES
 from sqlalchemy import select
 
-from atmo_lab.clusters.models import Cluster
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.jobs.models import Job
 from atmo_lab.notifications.service import notify
 from atmo_lab.openapi import openapi_document

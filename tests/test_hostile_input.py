@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 from typing_extensions import Self
 
-from atmo_lab.clusters.models import Cluster
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.jobs.models import Job, JobRun
-from atmo_lab.keys.models import SSHKey
 from atmo_lab.notifications.models import Notification
 from atmo_lab.openapi import openapi_document
+from atmo_lab.ssh_keys.models import SSHKey
 
 from .conftest import BUCKETS
 from .support import private_key_openssh, private_key_pem, public_key

@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from atmo_lab.keys import rules
+from atmo_lab.ssh_keys import rules
 
 from .support import private_key_openssh, private_key_pem, public_key
 

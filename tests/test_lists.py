@@ -11,15 +11,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from atmo_lab.clusters import service as clusters
-from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
+from atmo_lab.emr_clusters import service as clusters
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.errors import ValidationFailed
 from atmo_lab.jobs import service as jobs
 from atmo_lab.jobs.models import JobRun
-from atmo_lab.keys import service as keys
 from atmo_lab.notifications import service as notifications
 from atmo_lab.notifications.service import notify
+from atmo_lab.ssh_keys import service as keys
 from atmo_lab.store import utcnow
 
 from .support import public_key

@@ -17,7 +17,7 @@ import atmo_lab
 from atmo_lab import api
 from atmo_lab.core import Core
 from atmo_lab.errors import Conflict, NotFound, ValidationFailed
-from atmo_lab.spark.endpoint import ssh_tunnel as tunnel
+from atmo_lab.spark_connect.endpoint import ssh_tunnel as tunnel
 
 from .support import public_key
 from .test_widgets_support import add_key, make_core, set_emr_state
@@ -125,16 +125,16 @@ def test_a_cluster_displays_as_its_panel(core):
         panel.close()
 
 
-def test_top_level_names_and_subpackages_coexist(core):
+def test_the_top_level_api_names_are_functions(core):
     add_key(core)
-    assert callable(atmo_lab.clusters) and callable(atmo_lab.keys)
-    assert atmo_lab.clusters.service.list_clusters  # still the subpackage
-    from atmo_lab.clusters import service as clusters_service
-    from atmo_lab.keys.service import list_keys
+    from atmo_lab.emr_clusters import service as clusters_service  # the feature packages
+    from atmo_lab.ssh_keys.service import list_keys
 
-    assert clusters_service.__name__ == "atmo_lab.clusters.service"
+    assert atmo_lab.clusters is api.clusters and atmo_lab.keys is api.keys
+    assert atmo_lab.clusters(core=core) == [] and clusters_service.list_clusters
     assert atmo_lab.keys(core=core) == list_keys(core, core.caller())
     assert atmo_lab.launch is api.launch and "launch" in dir(atmo_lab)
+    assert {"clusters", "keys", "spark"} <= set(atmo_lab.__all__)
     with pytest.raises(AttributeError):
         _ = atmo_lab.no_such_name
 

@@ -15,8 +15,8 @@ from atmo_lab.core import Core
 from atmo_lab.jobs import service
 from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.jobs.records import finish_run
-from atmo_lab.keys import service as keys
 from atmo_lab.notifications.models import Notification
+from atmo_lab.ssh_keys import service as keys
 from atmo_lab.store import Base, Store
 
 from .support import public_key

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from traitlets.config import Config
 
-from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.notifications.models import Notification
 from atmo_lab.settings import settings_from_config
 from atmo_lab.worker.runtime import Worker

@@ -52,7 +52,7 @@ def test_defaults(tmp_path, monkeypatch):
 
 
 def test_emr_defaults_are_current_releases_and_documented_parameters(tmp_path, monkeypatch):
-    from atmo_lab.clusters.releases import active_releases, default_release, release_info
+    from atmo_lab.emr_clusters.releases import active_releases, default_release, release_info
 
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)
@@ -73,7 +73,7 @@ def test_emr_defaults_are_current_releases_and_documented_parameters(tmp_path, m
 
 
 def test_a_configured_release_always_has_spark_and_its_family_defaults(tmp_path, monkeypatch):
-    from atmo_lab.clusters.releases import release_info
+    from atmo_lab.emr_clusters.releases import release_info
 
     monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)

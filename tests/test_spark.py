@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 import atmo_lab
-from atmo_lab.clusters import service as clusters
-from atmo_lab.clusters.models import Cluster
 from atmo_lab.demo import SAMPLE_DATA_BUCKET, SAMPLES, seed_sample_data
+from atmo_lab.emr_clusters import service as clusters
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.errors import Conflict, NotFound
-from atmo_lab.spark import endpoint
-from atmo_lab.spark.errors import SparkNotInstalled, SparkNotReady, SparkVersionMismatch
-from atmo_lab.spark.local import java_missing
-from atmo_lab.spark.releases import spark_version
-from atmo_lab.spark.session import client_problem
+from atmo_lab.spark_connect import endpoint
+from atmo_lab.spark_connect.errors import SparkNotInstalled, SparkNotReady, SparkVersionMismatch
+from atmo_lab.spark_connect.local import java_missing
+from atmo_lab.spark_connect.releases import spark_version
+from atmo_lab.spark_connect.session import client_problem
 from atmo_lab.sync import sync_all
 
 from .support import public_key
@@ -35,7 +35,7 @@ EMR_7 = {"version": "7.14.0", "spark_version": "3.5.6", "is_active": True,
 
 def launch(core: Any, **fields: Any) -> dict[str, Any]:
     caller = core.caller()
-    from atmo_lab.keys import service as keys
+    from atmo_lab.ssh_keys import service as keys
 
     own = keys.list_keys(core, caller) or [keys.add_key(core, caller, "laptop", public_key())]
     return clusters.launch_cluster(core, caller, {"size": 1, "ssh_key_id": own[0]["id"], **fields})

@@ -19,8 +19,8 @@ import pytest
 from nbformat.v4 import new_notebook
 
 import atmo_lab
-from atmo_lab.spark.endpoint import port_accepts
-from atmo_lab.spark.local import java_missing
+from atmo_lab.spark_connect.endpoint import port_accepts
+from atmo_lab.spark_connect.local import java_missing
 
 from .support import public_key
 from .test_widgets_kernel import TOKEN, call, free_port, run_in_kernel, wait_for_server
@@ -158,7 +158,7 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
         from atmo_lab.store import Store
 
         with Store(atmo_config["db_url"]).reader() as reader:
-            from atmo_lab.clusters.models import Cluster
+            from atmo_lab.emr_clusters.models import Cluster
 
             assert reader.get(Cluster, other["id"]).spark_connect_url is None
     finally:

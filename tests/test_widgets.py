@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from atmo_lab import api
-from atmo_lab.clusters.models import Cluster
 from atmo_lab.core import Core
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.errors import NotFound
-from atmo_lab.spark.endpoint import ssh_tunnel as tunnel
+from atmo_lab.spark_connect.endpoint import ssh_tunnel as tunnel
 from atmo_lab.widgets import ClusterLauncher, ClusterPanel
 from atmo_lab.widgets._base import BIG, is_shown
 

@@ -9,8 +9,8 @@ from typing import Any
 from traitlets.config import Config
 
 from atmo_lab.core import Core
-from atmo_lab.keys import service as keys_service
 from atmo_lab.settings import settings_from_config
+from atmo_lab.ssh_keys import service as keys_service
 
 from .support import public_key
 

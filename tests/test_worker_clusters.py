@@ -12,8 +12,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ses.models import ses_backends
 from sqlalchemy import select
 
-from atmo_lab.clusters.maintenance import send_expiry_warnings, terminate_expired
-from atmo_lab.clusters.models import Cluster
+from atmo_lab.emr_clusters.maintenance import send_expiry_warnings, terminate_expired
+from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.notifications.models import Notification
 from atmo_lab.notifications.service import deliver_pending
 from atmo_lab.sync import sync_all

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from atmo_lab.clusters.models import Cluster
+from atmo_lab.emr_clusters.models import Cluster
 
 from .support import public_key
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..clusters.releases import resolve_release
 from ..core import Core
+from ..emr_clusters.releases import resolve_release
 from ..errors import ValidationFailed
 from ..validation import Collector, check_datetime, check_identifier, check_int, iso
 from . import rules

@@ -13,8 +13,8 @@ from traitlets import Bool, Dict, Int, Unicode, observe
 
 from .. import emr
 from ..backend import STARTUP_STEPS, backend, cluster_calls, find_cluster, startup_progress
-from ..clusters.service import MIN_LIFETIME_HOURS
 from ..core import Core
+from ..emr_clusters.service import MIN_LIFETIME_HOURS
 from ..store import utcnow
 from ._base import (
     BIG,
@@ -226,7 +226,7 @@ class ClusterPanel(W.VBox):
 
     def _on_connect(self, _button: W.Button | None = None) -> None:
         """``spark`` in this kernel's namespace: a SparkSession on the cluster."""
-        from ..spark.session import spark
+        from ..spark_connect.session import spark
 
         self.connect_message.value = info_html("Connecting…")
         try:

@@ -8,9 +8,9 @@ import ipywidgets as W
 from traitlets import Instance
 
 from ..backend import backend, cluster_calls, key_calls
-from ..clusters.releases import active_releases, default_release
-from ..clusters.service import MIN_LIFETIME_HOURS
 from ..core import Core
+from ..emr_clusters.releases import active_releases, default_release
+from ..emr_clusters.service import MIN_LIFETIME_HOURS
 from ._base import (
     BIG,
     DESCRIPTION,

@@ -37,7 +37,7 @@ PERIODIC: dict[str, PeriodicSpec] = {}
 # Modules that declare tasks; the worker imports them all before registering.
 TASK_MODULES = (
     "atmo_lab.sync",
-    "atmo_lab.clusters.tasks",
+    "atmo_lab.emr_clusters.tasks",
     "atmo_lab.jobs.tasks",
     "atmo_lab.jobs.periodic",
     "atmo_lab.notifications.tasks",

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from atmo_lab.spark.local import java_missing
+from atmo_lab.spark_connect.local import java_missing
 
 from .conftest import Lab, shot, start_lab
 from .test_schedule import open_notebook

@@ -94,7 +94,7 @@ def get_key(core: Core, caller: Caller, key_id: int) -> dict[str, Any]:
 
 def delete_key(core: Core, caller: Caller, key_id: int) -> None:
     """Delete a key; clusters launched with it keep running with ``ssh_key_id`` null."""
-    from ..clusters.models import Cluster
+    from ..emr_clusters.models import Cluster
 
     with core.store.session() as session:
         key = owned_key(session, caller, key_id)

@@ -13,7 +13,7 @@ from .releases import active_releases
 if TYPE_CHECKING:
     from . import service
 else:
-    service = deferred("atmo_lab.clusters.service")
+    service = deferred("atmo_lab.emr_clusters.service")
 
 
 class ReleasesHandler(AtmoHandler):

@@ -18,11 +18,11 @@ from ..aws import call
 from ..caller import Caller
 from ..core import Core
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
-from ..keys.models import SSHKey
 from ..pages import Page, check_owner, keyset_page
-from ..spark import endpoint as spark_endpoint
-from ..spark import local as spark_local
-from ..spark.releases import has_token_auth, spark_version
+from ..spark_connect import endpoint as spark_endpoint
+from ..spark_connect import local as spark_local
+from ..spark_connect.releases import has_token_auth, spark_version
+from ..ssh_keys.models import SSHKey
 from ..store import utcnow
 from ..validation import Collector, check_identifier, check_int, fields_of, require_object
 from .models import Cluster

@@ -12,7 +12,7 @@ from ..handlers import AtmoHandler, deferred, object_id, route
 if TYPE_CHECKING:
     from . import service
 else:
-    service = deferred("atmo_lab.keys.service")
+    service = deferred("atmo_lab.ssh_keys.service")
 
 
 class KeysHandler(AtmoHandler):

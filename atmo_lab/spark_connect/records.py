@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from .. import emr
-from ..clusters.models import Cluster
 from ..core import Core
+from ..emr_clusters.models import Cluster
 from ..store import rowcount
 
 SERVED_STATES = tuple(s for s in emr.ACTIVE_STATES if s != emr.TERMINATING)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..clusters.releases import release_info
+from ..emr_clusters.releases import release_info
 from ..settings import Settings
 
 
