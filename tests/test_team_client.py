@@ -107,3 +107,25 @@ def test_the_service_turns_local_runs_off_unless_told(monkeypatch: pytest.Monkey
     assert default.local_runs is False and default.multi_user is True
     assert default.maintainers == {"mia"} and default.service_url == ""
     assert settings(["--AtmoLabApp.local_runs=True"]).local_runs is True
+
+
+def test_maintainers_from_hub_groups() -> None:
+    """maintainer_groups: members of a named Hub group are maintainers (with multi_user), read
+    from the groups of the Hub's user model that JupyterHub's identity keeps."""
+    from jupyterhub.singleuser.extension import JupyterHubUser
+
+    from atmo_lab.caller import caller_for, identity_groups
+    from atmo_lab.settings import load_settings
+
+    settings = load_settings(
+        ["--AtmoLabApp.multi_user=True", "--AtmoLabApp.maintainer_groups=atmo-maintainers"]
+    )
+    assert settings.maintainer_groups == {"atmo-maintainers"}
+    mia = JupyterHubUser({"name": "mia", "groups": ["staff", "atmo-maintainers"]})
+    bob = JupyterHubUser({"name": "bob", "groups": ["staff"]})
+    assert identity_groups(mia) == {"staff", "atmo-maintainers"}
+    assert caller_for(settings, "mia", identity_groups(mia)).is_maintainer
+    assert not caller_for(settings, "bob", identity_groups(bob)).is_maintainer
+    assert identity_groups(object()) == frozenset()  # an identity without Hub groups
+    one_person = load_settings(["--AtmoLabApp.maintainer_groups=atmo-maintainers"])
+    assert not caller_for(one_person, "mia", ["atmo-maintainers"]).is_maintainer

@@ -269,46 +269,49 @@ except AtmoError as exc:
     assert "made-up token: 403" in out or "made-up token: 401" in out, out
 
 
-def test_the_widgets_in_a_kernel_act_as_its_user(hub: Hub, made: dict[str, Any]) -> None:
-    """The launcher and cluster panel in bob's kernel: bob's keys, bounds from the service,
-    a launch and a termination as bob."""
+@pytest.mark.parametrize(("user", "other"), [("alice", "bob"), ("bob", "alice")])
+def test_the_widgets_in_a_kernel_act_as_its_user(
+    hub: Hub, made: dict[str, Any], user: str, other: str
+) -> None:
+    """The launcher and cluster panel in each user's kernel: their keys, bounds from the
+    service, a launch and a termination as them; the other's cluster is NotFound."""
     code = f"""
 import json
 from atmo_lab.widgets.launcher import ClusterLauncher
 from atmo_lab.widgets.cluster import ClusterPanel
 form = ClusterLauncher(interval=60)
 keys = [label.split(" — ")[0] for label, _ in form.ssh_key.options]
-form.identifier.value = "bob-widget"
+form.identifier.value = "{user}-widget"
 form.launch_button.click()
 panel = form.panel
 panel.stop_watching()
 panel.terminate_button.click()
 panel.confirm_yes.click()
 try:
-    ClusterPanel({made["alice"]["clusters"]["id"]}, interval=60)
-    alices = "shown"
+    ClusterPanel({made[other]["clusters"]["id"]}, interval=60)
+    others = "shown"
 except Exception as exc:
-    alices = type(exc).__name__
+    others = type(exc).__name__
 print(json.dumps({{
     "user": form.caller.username, "keys": keys, "message": form.message.value,
     "owner": panel.cluster["owner"], "after": panel.message.value,
     "lifetime_max": form.lifetime_hours.max, "releases": len(form.emr_release.options),
-    "alices": alices,
+    "others": others,
 }}))
 form.close()
 """
-    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
-    assert seen["user"] == "bob" and seen["owner"] == "bob", seen
-    assert "bob-widget" in seen["message"] and "Termination requested" in seen["after"], seen
-    bobs_keys = [k["title"] for k in ok(hub.call("bob", "GET", "keys"))["keys"]]
-    assert seen["keys"] == bobs_keys and "alice-key" not in seen["keys"]
-    config = ok(hub.call("bob", "GET", "config"))
+    seen = json.loads(run_in_kernel(hub, user, code).strip().splitlines()[-1])
+    assert seen["user"] == user and seen["owner"] == user, seen
+    assert f"{user}-widget" in seen["message"] and "Termination requested" in seen["after"], seen
+    own_keys = [k["title"] for k in ok(hub.call(user, "GET", "keys"))["keys"]]
+    assert seen["keys"] == own_keys and f"{other}-key" not in seen["keys"]
+    config = ok(hub.call(user, "GET", "config"))
     assert seen["lifetime_max"] == config["max_cluster_lifetime"] and seen["releases"] > 0
-    assert seen["alices"] == "NotFound"
-    bobs = {
-        c["identifier"]: c for c in ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
-    }
-    assert bobs["bob-widget"]["status"] in ("TERMINATING", "TERMINATED")
+    assert seen["others"] == "NotFound"
+    own = {c["identifier"]: c for c in ok(hub.call(user, "GET", "clusters?status=all"))["clusters"]}
+    assert own[f"{user}-widget"]["status"] in ("TERMINATING", "TERMINATED")
+    theirs = ok(hub.call(other, "GET", "clusters?status=all"))["clusters"]
+    assert f"{user}-widget" not in {c["identifier"] for c in theirs}
 
 
 def test_a_hub_group_makes_a_maintainer(hub: Hub, made: dict[str, Any]) -> None:
