@@ -432,6 +432,7 @@ def test_large_replies_stream_through_the_users_server(hub: Hub) -> None:
     assert reply.status_code == 200
     assert reply.headers.get("Transfer-Encoding") == "chunked", dict(reply.headers)
     assert "attachment" in reply.headers["Content-Disposition"]
+    assert reply.headers["Content-Type"].startswith("application/x-ipynb+json")
     assert sources(json.loads(reply.content)) == sources(big)
     assert hub.call("alice", "DELETE", f"jobs/{job['id']}").status_code == 204
 
