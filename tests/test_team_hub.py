@@ -348,6 +348,8 @@ row = next(r for r in panel.job_rows if r.job["identifier"] == "alice-job")
 row.run_button.click()
 ran = row.message.value
 row.results_button.click()
+edit = {"description": "Counts, edited in a kernel"}
+edited = panel.job_calls.update_job(panel.core, panel.caller, row.job_id, edit)
 try:
     atmo_lab.spark("alice-cluster")
     spark = "a session"
@@ -357,7 +359,7 @@ print(json.dumps({
     "user": panel.caller.username, "jobs": [r.job["id"] for r in panel.job_rows],
     "owners": sorted({r.job["owner"] for r in panel.job_rows}),
     "ran": ran, "latest": row.job["latest_run"], "results": row.results.value,
-    "executor": panel.executor.value, "spark": spark,
+    "executor": panel.executor.value, "spark": spark, "edited": edited["description"],
 }))
 panel.close()
 """
@@ -371,6 +373,9 @@ panel.close()
     assert runs and runs[0]["id"] == seen["latest"]["id"]
     assert "<b>data</b>" in seen["results"] and "<b>logs</b>" in seen["results"]
     assert seen["executor"] == ok(hub.call("alice", "GET", "config"))["job_executor"]
+    assert seen["edited"] == "Counts, edited in a kernel"  # update_job: PATCH as alice
+    job = ok(hub.call("alice", "GET", f"jobs/{made['alice']['jobs']['id']}"))
+    assert job["description"] == seen["edited"]
     name, status, message = seen["spark"]
     assert (name, status) == ("SparkNotReady", 409) and "alice-cluster" in message, seen
 
@@ -389,9 +394,11 @@ from atmo_lab.widgets.jobs import JobPanel
 panel = JobPanel("nothing.ipynb")
 calls = panel.job_calls
 outcomes = {{}}
-for name in ("get_job", "run_now", "list_runs", "list_results"):
+edit = {{"description": "bob's now"}}
+for name, extra in [("get_job", ()), ("run_now", ()), ("list_runs", ()), ("list_results", ()),
+                    ("update_job", (edit,)), ("delete_job", ())]:
     try:
-        getattr(calls, name)(panel.core, panel.caller, {job})
+        getattr(calls, name)(panel.core, panel.caller, {job}, *extra)
         outcomes[name] = "allowed"
     except NotFound:
         outcomes[name] = "NotFound"
@@ -407,7 +414,8 @@ panel.close()
     seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
     assert job not in seen["jobs"] and made["bob"]["jobs"]["id"] in seen["jobs"]
     assert set(seen["outcomes"].values()) == {"NotFound"}, seen
-    assert len(seen["outcomes"]) == 6
+    assert len(seen["outcomes"]) == 8
+    assert ok(hub.call("alice", "GET", f"jobs/{job}"))["description"] != "bob's now"
     assert run_ids(hub, "alice", job) == runs_before  # bob's run_now started nothing
 
 
@@ -422,19 +430,34 @@ def sources(nb: dict[str, Any]) -> list[str]:
 
 
 def test_large_replies_stream_through_the_users_server(hub: Hub) -> None:
-    """A notebook of several MB comes back through alice's server intact, relayed as it
-    arrives (chunked: the server never held the whole reply)."""
-    big = notebook("x = " + repr("0123456789abcdef" * 400_000))  # a 6.4 MB cell
+    """A notebook of several MB and its run's executed notebook come back through alice's
+    server intact, relayed as they arrive (chunked: the server never held a whole reply)."""
+    big = notebook("x = " + repr("0123456789abcdef" * 400_000), "print(len(x))")  # 6.4 MB
     body = {"identifier": "alice-large", "description": "Large", "notebook": big,
             "notebook_name": "large.ipynb"}  # fmt: skip
     job = ok(hub.call("alice", "POST", "jobs", body), 201)
-    reply = hub.call("alice", "GET", f"jobs/{job['id']}/notebook")
-    assert reply.status_code == 200
-    assert reply.headers.get("Transfer-Encoding") == "chunked", dict(reply.headers)
-    assert "attachment" in reply.headers["Content-Disposition"]
-    assert reply.headers["Content-Type"].startswith("application/x-ipynb+json")
-    assert sources(json.loads(reply.content)) == sources(big)
+    run = ok(hub.call("alice", "POST", f"jobs/{job['id']}/run"), 202)
+    stored = relayed(hub, f"jobs/{job['id']}/notebook")
+    assert "attachment" in stored.headers["Content-Disposition"]
+    assert sources(json.loads(stored.content)) == sources(big)
+    deadline = time.monotonic() + 120
+    while (seen := ok(hub.call("alice", "GET", f"runs/{run['id']}")))["outcome"] == "running":
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.5)
+    assert seen["outcome"] == "succeeded", seen
+    executed = json.loads(relayed(hub, f"runs/{run['id']}/output").content)
+    assert sources(executed)[1:] == sources(big)  # after the injected parameters cell
+    assert executed["cells"][-1]["outputs"][0]["text"] in ("6400000\n", ["6400000\n"])
     assert hub.call("alice", "DELETE", f"jobs/{job['id']}").status_code == 204
+
+
+def relayed(hub: Hub, path: str) -> requests.Response:
+    """A notebook download through alice's server, checked to be relayed in chunks."""
+    reply = hub.call("alice", "GET", path)
+    assert reply.status_code == 200, reply.text[:500]
+    assert reply.headers.get("Transfer-Encoding") == "chunked", dict(reply.headers)
+    assert reply.headers["Content-Type"].startswith("application/x-ipynb+json")
+    return reply
 
 
 def test_a_run_outlives_the_users_server(hub: Hub) -> None:

@@ -147,11 +147,10 @@ class ServiceProxyHandler(AtmoHandler):
             header_callback=relay.header_line,
             streaming_callback=relay.chunk,
         )
-        problem: BaseException | None
-        try:
-            reply = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
-            problem = reply.error if reply.code == 599 else None
-        except OSError as exc:
+        problem: BaseException | None = None
+        try:  # raise_error=False: HTTP errors are replies; no reply (599) still raises
+            await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
+        except (OSError, httpclient.HTTPClientError) as exc:  # refused, timed out, cut off
             problem = exc
         if problem is None:
             self.finish()
