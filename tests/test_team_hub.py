@@ -493,10 +493,26 @@ def test_a_run_outlives_the_users_server(hub: Hub) -> None:
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def sidebar_of(browser: Any, hub: Hub, user: str) -> tuple[Any, Any]:
+    """``user`` logs in on the Hub's login page in a browser context of their own: their
+    JupyterLab page and its atmo_lab sidebar, opened."""
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{hub.url}hub/login")
+    page.locator("#username_input").fill(user)
+    page.locator("#password_input").fill(PASSWORD)
+    page.locator("#login_submit").click()
+    page.wait_for_url(f"**/user/{user}/**")
+    page.goto(f"{hub.url}user/{user}/lab?reset")
+    page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
+    return page, page.locator("#atmo-lab-sidebar")
+
+
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
 def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
     """alice logs in to the Hub in Chromium: her JupyterLab's sidebar shows her cluster, not
-    bob's (the labextension talks to her server, which forwards to the service)."""
+    bob's (the labextension talks to her server, which forwards to the service); mia's says
+    she is a maintainer, alice's does not."""
     from playwright.sync_api import expect, sync_playwright
 
     from .ui.conftest import CHROMIUM_ARGS
@@ -506,16 +522,11 @@ def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{hub.url}hub/login")
-            page.locator("#username_input").fill("alice")
-            page.locator("#password_input").fill(PASSWORD)
-            page.locator("#login_submit").click()
-            page.wait_for_url("**/user/alice/**")
-            page.goto(f"{hub.url}user/alice/lab?reset")
-            page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
-            sidebar = page.locator("#atmo-lab-sidebar")
+            _, mias = sidebar_of(browser, hub, MAINTAINER)  # a maintainer by her Hub group
+            expect(mias.locator(".atmo-Who")).to_contain_text(f"{MAINTAINER} (maintainer)")
+            page, sidebar = sidebar_of(browser, hub, "alice")
+            expect(sidebar.locator(".atmo-Who")).to_contain_text("alice")
+            expect(sidebar.locator(".atmo-Who")).not_to_contain_text("(maintainer)")
             sidebar.get_by_role("tab", name="Clusters").click()
             expect(sidebar.get_by_text("alice-cluster")).to_be_visible(timeout=30_000)
             expect(sidebar.get_by_text("bob-cluster")).to_have_count(0)
