@@ -95,7 +95,8 @@ class AtmoLabApp(ExtensionApp, AtmoLabConfig):
         self.log.info("atmo_lab: store %s, region %s", _safe_url(core), core.settings.region)
         if core.settings.embedded_worker:
             core.worker.start(workers=core.settings.worker_threads)
-            from .jobs.local import reconcile_runs  # runs a killed server left: settle them now
+            # runs a killed server left: settle them now
+            from .jobs.local_executor import reconcile_runs
 
             reconcile_runs(core)
         if core.settings.spark_stand_in:  # a local Spark Connect server per active cluster

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
+from urllib.parse import urlparse
 
 import boto3
 from botocore.config import Config
@@ -86,3 +88,11 @@ def call(operation: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
     """Call a boto3 method, translating failures into :class:`AwsFailure`."""
     with aws_call(operation):
         return fn(**kwargs)
+
+
+def aws_endpoint_info() -> dict[str, Any]:
+    """Where AWS calls go: a custom endpoint (e.g. a local emulator) or AWS itself."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_EMR") or os.environ.get("AWS_ENDPOINT_URL")
+    host = urlparse(endpoint).hostname if endpoint else None
+    local = host in ("localhost", "::1") or bool(host and host.startswith("127."))
+    return {"aws_endpoint": endpoint or None, "is_local_emulator": local}

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
 from .caller import Caller
 from .handlers import AtmoHandler, route
-from .jobs.rules import DEFAULT_INTERVAL, JOB_INTERVALS
+from .jobs.constants import DEFAULT_INTERVAL, JOB_INTERVALS
 from .openapi import openapi_document
 
 if TYPE_CHECKING:
@@ -19,6 +17,7 @@ if TYPE_CHECKING:
 
 
 def public_config(core: Core, caller: Caller) -> dict[str, Any]:
+    from .aws import aws_endpoint_info
     from .emr_clusters.service import MIN_LIFETIME_HOURS, MIN_RESIZE_SIZE, size_limit
 
     settings = core.settings
@@ -38,26 +37,20 @@ def public_config(core: Core, caller: Caller) -> dict[str, Any]:
     }
 
 
-def aws_endpoint_info() -> dict[str, Any]:
-    """Where AWS calls go: a custom endpoint (e.g. a local emulator) or AWS itself."""
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_EMR") or os.environ.get("AWS_ENDPOINT_URL")
-    host = urlparse(endpoint).hostname if endpoint else None
-    local = host in ("localhost", "::1") or bool(host and host.startswith("127."))
-    return {"aws_endpoint": endpoint or None, "is_local_emulator": local}
+class ConfigBaseHandler(AtmoHandler):
+    """The installation's description: authorized on ``atmo_lab:config``."""
 
-
-class ConfigHandler(AtmoHandler):
     auth_resource = "atmo_lab:config"
 
+
+class ConfigHandler(ConfigBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         self.reply(public_config(self.core, self.caller()))
 
 
-class OpenApiHandler(AtmoHandler):
-    auth_resource = "atmo_lab:config"
-
+class OpenApiHandler(ConfigBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:

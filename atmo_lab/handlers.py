@@ -9,6 +9,7 @@ import json
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
@@ -47,6 +48,9 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
     """Every atmo_lab route: authenticated, authorized on ``atmo_lab:<resource>``, JSON."""
 
     auth_resource = "atmo_lab"
+    #: The feature's service module, imported on the first request rather than when the routes
+    #: are registered: services import SQLAlchemy and boto3, which the server's start-up needn't.
+    service_module = ""
     _core: Core | None = None
 
     async def prepare(self) -> None:  # type: ignore[override]
@@ -64,6 +68,10 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
     def core(self) -> Core:
         assert self._core is not None, "prepare() sets the core"
         return self._core
+
+    @property
+    def service(self) -> ModuleType:
+        return importlib.import_module(self.service_module)
 
     @property
     def executor(self) -> Executor:
@@ -186,17 +194,6 @@ def query_flag(handler: AtmoHandler, name: str) -> bool | None:
     if value == "false":
         return False
     raise ApiError(400, f"{name} must be true or false.", {name: "Use true or false."})
-
-
-class deferred:
-    """A module imported on first attribute access (keeps SQLAlchemy and boto3, which the
-    service modules import, off the server's start-up path)."""
-
-    def __init__(self, module_name: str) -> None:
-        self._module_name = module_name
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(importlib.import_module(self._module_name), name)
 
 
 def route(path: str) -> str:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__
-from .jobs import rules
+from .jobs import constants
 from .settings import AtmoLabConfig, Settings
 from .validation import IDENTIFIER_RE
+from .version import __version__
 
 API_BASE = "/atmo-lab/api"
 IDENTIFIER = {"type": "string", "pattern": IDENTIFIER_RE.pattern}
@@ -71,13 +71,13 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
     # (imported here: they bring SQLAlchemy and boto3, which the server's start-up avoids)
     from .emr_clusters.service import MIN_LIFETIME_HOURS
     from .notifications.service import KINDS
-    from .ssh_keys.rules import MAX_KEY_LENGTH, MAX_TITLE_LENGTH
+    from .ssh_keys.openssh import MAX_KEY_LENGTH, MAX_TITLE_LENGTH
 
     size = {"type": "integer", "minimum": 1, "maximum": max_size,
             "description": "nodes; maintainers may exceed the maximum (max_cluster_size)"}  # fmt: skip
     hours = {"type": "integer", "minimum": MIN_LIFETIME_HOURS, "maximum": max_lifetime}
-    executors = list(rules.EXECUTORS)
-    visibilities = list(rules.RESULT_VISIBILITIES)
+    executors = list(constants.EXECUTORS)
+    visibilities = list(constants.RESULT_VISIBILITIES)
     return {
         "Error": _object(
             ["message", "errors"],
@@ -217,7 +217,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "is_manual": BOOLEAN,
                 "is_active": BOOLEAN,
                 "outcome": _string(
-                    enum=["succeeded", "failed", "timed out", "missed", "running", "stopped"],
+                    enum=list(constants.OUTCOMES),
                     description="what happened, in words (status stays EMR's)",
                 ),
                 "output_pruned_at": _time(True),
@@ -287,7 +287,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
             "properties": {
                 "identifier": IDENTIFIER,
                 "description": _string(
-                    minLength=1, maxLength=rules.MAX_DESCRIPTION_CHARS, pattern=r"\S"
+                    minLength=1, maxLength=constants.MAX_DESCRIPTION_CHARS, pattern=r"\S"
                 ),
                 "notebook_path": _nullable(
                     _string(description="a notebook in the Jupyter server's files")
@@ -297,14 +297,14 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "result_visibility": _nullable(_string(enum=[*visibilities, None])),
                 "size": size,
                 "interval_in_hours": _nullable(
-                    {"type": "integer", "enum": [*rules.JOB_INTERVALS, None]}
+                    {"type": "integer", "enum": [*constants.JOB_INTERVALS, None]}
                 ),
                 "schedule": _nullable(_string(description="a five-field cron expression")),
                 "timezone": _nullable(_string(description="an IANA time zone (default UTC)")),
                 "job_timeout_hours": {
                     "type": "integer",
-                    "minimum": rules.MIN_TIMEOUT_HOURS,
-                    "maximum": rules.MAX_TIMEOUT_HOURS,
+                    "minimum": constants.MIN_TIMEOUT_HOURS,
+                    "maximum": constants.MAX_TIMEOUT_HOURS,
                 },
                 "start_date": _nullable(_time()),
                 "end_date": _nullable(_time()),
@@ -450,7 +450,7 @@ JOB_OPS = ("get_jobs_by_id", "patch_jobs_by_id", "get_jobs_by_id_runs", "post_jo
 
 def _paths() -> dict[str, Any]:
     from .emr import STATUS_GROUPS
-    from .jobs.intake import MAX_PREVIEW_RUNS
+    from .jobs.fields import MAX_PREVIEW_RUNS
 
     page = _page()
     status = {"name": "status", "in": "query",
@@ -460,7 +460,7 @@ def _paths() -> dict[str, Any]:
                                                      "end_date")]  # fmt: skip
     preview += [
         {**query, "name": "interval_in_hours",
-         "schema": {"type": "integer", "enum": list(rules.JOB_INTERVALS)}},
+         "schema": {"type": "integer", "enum": list(constants.JOB_INTERVALS)}},
         {**query, "name": "count",
          "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PREVIEW_RUNS}},
     ]  # fmt: skip

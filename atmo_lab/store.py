@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -11,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    DateTime,
     Engine,
     MetaData,
     Table,
@@ -23,60 +21,20 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.schema import CreateTable
-from sqlalchemy.types import TypeDecorator
+
+# Every feature's tables, registered on Base.metadata by being imported.
+from .db import Base, rowcount
+from .emr_clusters import models as _clusters  # noqa: F401
+from .jobs import models as _jobs  # noqa: F401
+from .notifications import models as _notifications  # noqa: F401
+from .notifications.models import OBJECT_TABLES, Notification
+from .ssh_keys import models as _keys  # noqa: F401
+from .worker import leases as _leases  # noqa: F401
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware UTC."""
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def rowcount(result: Any) -> int:
-    """Rows matched by an UPDATE/DELETE result (for atomic claims)."""
-    return int(getattr(result, "rowcount", 0) or 0)
-
-
-class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Datetimes stored as naive UTC and always returned timezone-aware."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=dt.timezone.utc)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every atmo_lab table."""
-
-
-# Table options of every table whose ids something else refers to (a notification names its
-# run, job or cluster; a run its job): without AUTOINCREMENT, SQLite hands the largest id out
-# again once its row is deleted. PostgreSQL sequences never hand a value out twice.
-NEVER_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
-
-
-def _import_models() -> None:
-    # Registers every feature's tables on Base.metadata.
-    from .emr_clusters import models as _clusters  # noqa: F401
-    from .jobs import models as _jobs  # noqa: F401
-    from .notifications import models as _notifications  # noqa: F401
-    from .ssh_keys import models as _keys  # noqa: F401
-    from .worker import leases as _leases  # noqa: F401
 
 
 def _normalise_url(url: str) -> str:
@@ -193,8 +151,6 @@ def _seed_past_notified_ids(conn: Connection, tables: Sequence[Table]) -> None:
     """Start each rebuilt table's ids past the ids notifications still name: rows deleted
     before the upgrade left notifications whose de-duplication keys hold their ids.
     (sqlite_sequence may be changed with ordinary statements: sqlite.org/autoinc.html.)"""
-    from .notifications.models import OBJECT_TABLES, Notification
-
     notified = dict(
         conn.execute(
             select(Notification.object_type, func.max(Notification.object_id)).group_by(
@@ -243,7 +199,6 @@ class Store:
         with self._schema_lock:
             if self._schema_ready:
                 return
-            _import_models()
             with self.engine.begin() as conn:
                 Base.metadata.create_all(conn)
                 self._add_missing_columns(conn)

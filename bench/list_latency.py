@@ -61,8 +61,8 @@ def seed_atmo(db_url: str, n: int) -> None:
     """`n` clusters and `n` jobs with RUNS_PER_JOB runs each, owned by the server's owner."""
     from sqlalchemy import insert
 
-    from atmo_lab.emr_clusters.models import Cluster
     from atmo_lab.core import Core
+    from atmo_lab.emr_clusters.models import Cluster
     from atmo_lab.jobs.models import Job, JobRun
 
     core = Core(settings_for(db_url))

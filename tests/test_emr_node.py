@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from atmo_lab import emr
 from atmo_lab.bootstrap import upload_bootstrap_scripts
-from atmo_lab.jobs import rules
+from atmo_lab.jobs import constants
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.jobs.service import create_job, start_run
 from atmo_lab.notifications.models import Notification
@@ -71,7 +71,7 @@ async def test_a_pyspark_notebook_scheduled_late_runs_on_the_node_and_succeeds(
 ):
     """The step's time limit is counted from the step's start (issue 26): a run scheduled
     longer ago than its whole limit still gets all of it."""
-    monkeypatch.setattr(rules, "TIMEOUT_UNIT_SECONDS", 120)
+    monkeypatch.setattr(constants, "TIMEOUT_UNIT_SECONDS", 120)
     late = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10)
     job, run = _run(core, "spark-report", late, job_timeout_hours=1,
                     notebook=notebook(SPARK_CELL), notebook_name="spark.ipynb")  # fmt: skip
@@ -119,7 +119,7 @@ async def test_a_failing_pyspark_notebook_is_recorded_with_its_failing_cell(aws,
 async def test_a_run_past_its_time_limit_is_stopped_by_the_step_and_recorded_as_timed_out(
     aws, core, node, monkeypatch
 ):
-    monkeypatch.setattr(rules, "TIMEOUT_UNIT_SECONDS", 8)
+    monkeypatch.setattr(constants, "TIMEOUT_UNIT_SECONDS", 8)
     _, run = _run(core, "slow", job_timeout_hours=1,
                   notebook=notebook("import time\ntime.sleep(120)"))  # fmt: skip
     outcome = node.run(run["jobflow_id"])
@@ -246,7 +246,7 @@ def test_the_failing_cell_of_an_output_notebook_is_the_one_papermill_reports(tmp
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
-    from atmo_lab.jobs import runner
+    from atmo_lab.jobs import notebook_run
 
     submitted = notebook("x = 1", "raise KeyError(n)", parameters="n = 0")
     source, output = tmp_path / "in.ipynb", tmp_path / "out.ipynb"
@@ -255,8 +255,8 @@ def test_the_failing_cell_of_an_output_notebook_is_the_one_papermill_reports(tmp
         papermill.execute_notebook(str(source), str(output), parameters={"n": 7},
                                    kernel_name="python3", progress_bar=False)  # fmt: skip
     executed = json.loads(output.read_text())["cells"]
-    expected = runner.submitted_index(raised.value.cell_index, submitted["cells"])
+    expected = notebook_run.submitted_index(raised.value.cell_index, submitted["cells"])
     assert expected == 3  # 0 markdown, 1 parameters, 2 x = 1, 3 raise
-    assert runner.failed_cell(executed, submitted["cells"]) == {
+    assert notebook_run.failed_cell(executed, submitted["cells"]) == {
         "cell_index": expected, "ename": "KeyError", "evalue": "7",
     }  # fmt: skip

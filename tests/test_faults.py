@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from atmo_lab.emr_clusters.models import Cluster
-from atmo_lab.jobs import local
+from atmo_lab.jobs import local_executor
 from atmo_lab.jobs.models import Job, JobRun
 from atmo_lab.jobs.periodic import run_due_jobs
 from atmo_lab.notifications.models import Notification
@@ -146,7 +146,7 @@ def _running_local_run(core: Any, job_id: int, pid: int | None) -> int:
 
 def _hold_lease(core: Any, run_id: int, holder: str, expires_in: dt.timedelta) -> None:
     with core.store.session() as session:
-        session.merge(Lease(name=local.lease_name(run_id), holder=holder,
+        session.merge(Lease(name=local_executor.lease_name(run_id), holder=holder,
                             expires_at=dt.datetime.now(dt.timezone.utc) + expires_in))  # fmt: skip
 
 
@@ -159,11 +159,11 @@ async def test_run_whose_process_died_with_its_server(api: Any, aws: Any, core: 
     try:
         same_host_dead = _running_local_run(core, job_id, dead.pid)
         _hold_lease(core, same_host_dead, f"{leases.HOST}:{dead.pid}", dt.timedelta(minutes=5))
-        report = local.reconcile_runs(core)
+        report = local_executor.reconcile_runs(core)
         assert report == {"adopted": [], "finished": [], "failed": [same_host_dead]}
         run = run_row(core, same_host_dead)
         assert run.status == "TERMINATED_WITH_ERRORS" and run.finished_at is not None
-        assert run.status_reason.startswith(local.SERVER_STOPPED)
+        assert run.status_reason.startswith(local_executor.SERVER_STOPPED)
         notes = (await api("GET", "notifications")).json["notifications"]
         assert [n["kind"] for n in notes] == ["run_failed"]
 
@@ -171,11 +171,11 @@ async def test_run_whose_process_died_with_its_server(api: Any, aws: Any, core: 
         _hold_lease(core, supervised_here, f"{leases.HOST}:{alive.pid}", dt.timedelta(minutes=5))
         elsewhere = _running_local_run(core, job_id, 4242)  # another host, lease current
         _hold_lease(core, elsewhere, "other-host:4242", dt.timedelta(minutes=5))
-        assert local.reconcile_runs(core) == {"adopted": [], "finished": [], "failed": []}
+        assert local_executor.reconcile_runs(core) == {"adopted": [], "finished": [], "failed": []}
         assert run_row(core, supervised_here).status == run_row(core, elsewhere).status == "RUNNING"
 
         _hold_lease(core, elsewhere, "other-host:4242", -dt.timedelta(seconds=1))  # it lapsed
-        assert local.reconcile_runs(core)["failed"] == [elsewhere]
+        assert local_executor.reconcile_runs(core)["failed"] == [elsewhere]
         assert run_row(core, elsewhere).status == "TERMINATED_WITH_ERRORS"
         assert run_row(core, supervised_here).status == "RUNNING"
     finally:

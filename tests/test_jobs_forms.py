@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 import atmo_lab
-from atmo_lab.jobs import rules
-from atmo_lab.jobs.intake import identifier_from_file_name
+from atmo_lab.jobs import constants
+from atmo_lab.jobs.fields import identifier_from_file_name
 
 from .test_jobs_support import job_body, notebook
 
@@ -49,7 +49,7 @@ async def test_no_schedule_previews_the_default_interval(api):
     r = await preview(api, start_date="2031-01-01T00:00:00Z", count="2")
     assert r.code == 200, r.body
     step = instant(r.json["runs"][1]) - instant(r.json["runs"][0])
-    assert step == dt.timedelta(hours=rules.DEFAULT_INTERVAL)
+    assert step == dt.timedelta(hours=constants.DEFAULT_INTERVAL)
 
 
 async def test_a_cron_schedule_previews_on_its_time_zone_wall_clock(api):
@@ -87,7 +87,7 @@ async def test_the_demo_notebook_gives_its_parameters_but_scheduled_at(api, jp_r
         "identifier": "daily-analysis",
         "title": "Daily temperature report",
         "parameters": {"city": "Berlin", "days": 7},
-        "skipped": [rules.SCHEDULED_AT_PARAMETER],
+        "skipped": [constants.SCHEDULED_AT_PARAMETER],
     }
     # scheduled as the form opens: its identifier, parameters and title as they came
     body = job_body(r.json["identifier"], description=r.json["title"],
@@ -142,7 +142,7 @@ def test_the_identifier_of_a_file_name(path, identifier):
 
 async def test_the_default_interval_is_the_servers(api):
     config = (await api("GET", "config")).json
-    assert config["default_interval_in_hours"] == rules.DEFAULT_INTERVAL
+    assert config["default_interval_in_hours"] == constants.DEFAULT_INTERVAL
     assert config["default_interval_in_hours"] in config["job_intervals"]
     body = job_body()
     body.pop("interval_in_hours", None)

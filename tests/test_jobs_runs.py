@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
-from atmo_lab.jobs import rules
+from atmo_lab.jobs import constants
 from atmo_lab.jobs.models import JobRun
 
 from .test_jobs_support import PRIVATE, keys, notebook, read_json, wait_for_run
@@ -202,7 +202,7 @@ async def test_a_failing_cell_is_reported(api, aws, core, worker):
 
 async def test_a_run_past_its_timeout_is_killed(api, aws, core, worker, monkeypatch):
     # job_timeout_hours is at least 1 h in the API; here one "hour" lasts 3 seconds.
-    monkeypatch.setattr(rules, "TIMEOUT_UNIT_SECONDS", 3)
+    monkeypatch.setattr(constants, "TIMEOUT_UNIT_SECONDS", 3)
     job = await create(api, notebook=notebook("print('start', flush=True)", SLEEPY),
                        job_timeout_hours=1)  # fmt: skip
     queued = await run_now(api, job)
@@ -253,7 +253,7 @@ async def test_deleting_a_job_stops_its_running_run(api, aws, core, worker):
 
 
 def test_failing_cells_are_counted_in_the_submitted_notebook() -> None:
-    from atmo_lab.jobs.runner import executed_to_submitted
+    from atmo_lab.jobs.notebook_run import executed_to_submitted
 
     def cell(*tags: str) -> dict[str, Any]:
         return {"metadata": {"tags": list(tags)}}

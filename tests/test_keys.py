@@ -7,7 +7,7 @@ import hashlib
 
 import pytest
 
-from atmo_lab.ssh_keys import rules
+from atmo_lab.ssh_keys import openssh
 
 from .support import private_key_openssh, private_key_pem, public_key
 
@@ -65,9 +65,9 @@ def _assert_rejected(r, field, message):
 @pytest.mark.parametrize(
     ("key", "message"),
     [
-        ("x" * 100_001, rules.TOO_LARGE),
-        ("ssh-rsa abcdef", rules.INVALID),
-        ("garbage", rules.INVALID),
+        ("x" * 100_001, openssh.TOO_LARGE),
+        ("ssh-rsa abcdef", openssh.INVALID),
+        ("garbage", openssh.INVALID),
         (None, "Paste an OpenSSH public key (the contents of a .pub file)."),
         ("", "Paste an OpenSSH public key (the contents of a .pub file)."),
     ],
@@ -80,14 +80,14 @@ async def test_key_validation_messages(api, key, message):
 async def test_unsupported_type(api):
     blob = public_key().split()[1]
     r = await api("POST", "keys", {"title": "t", "key": f"ssh-lol {blob}"})
-    _assert_rejected(r, "key", rules.UNSUPPORTED)
-    assert "ssh-ed25519" in rules.UNSUPPORTED
+    _assert_rejected(r, "key", openssh.UNSUPPORTED)
+    assert "ssh-ed25519" in openssh.UNSUPPORTED
 
 
 @pytest.mark.parametrize("make", [private_key_pem, private_key_openssh])
 async def test_private_keys_are_named_plainly(api, make):
     r = await api("POST", "keys", {"title": "oops", "key": make()})
-    _assert_rejected(r, "key", rules.PRIVATE)
+    _assert_rejected(r, "key", openssh.PRIVATE)
     assert "private key" in r.json["errors"]["key"]
 
 
@@ -95,18 +95,18 @@ async def test_a_putty_private_key_is_named_plainly(api):
     """(The add-key form leaves this to the server: labextension's forms.spec.ts.)"""
     putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: me@laptop\n"
     r = await api("POST", "keys", {"title": "oops", "key": putty})
-    _assert_rejected(r, "key", rules.PRIVATE)
+    _assert_rejected(r, "key", openssh.PRIVATE)
 
 
 async def test_trailing_garbage_after_the_key_line(api):
     line = public_key()
     r = await api("POST", "keys", {"title": "t", "key": line + "\nssh-rsa AAAA"})
-    _assert_rejected(r, "key", rules.INVALID)
+    _assert_rejected(r, "key", openssh.INVALID)
 
 
 async def test_too_large_is_checked_first(api):
     r = await api("POST", "keys", {"title": "t", "key": private_key_pem() + "x" * 100_000})
-    _assert_rejected(r, "key", rules.TOO_LARGE)
+    _assert_rejected(r, "key", openssh.TOO_LARGE)
 
 
 @pytest.mark.parametrize(("title", "ok"), [("", False), ("  ", False), (None, False),
@@ -130,7 +130,7 @@ async def test_duplicate_per_user_is_409_but_other_users_may_share(api):
     assert (await api("POST", "keys", {"title": "a", "key": line})).code == 201
     dup = await api("POST", "keys", {"title": "b", "key": line + "  "})
     assert dup.code == 409
-    assert dup.json["errors"]["key"] == rules.duplicate_message(md5_colon(line))
+    assert dup.json["errors"]["key"] == openssh.duplicate_message(md5_colon(line))
 
 
 @pytest.mark.atmo(multi_user=True)

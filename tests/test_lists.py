@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from atmo_lab.core import Core
+from atmo_lab.db import utcnow
 from atmo_lab.emr_clusters import service as clusters
 from atmo_lab.emr_clusters.models import Cluster
 from atmo_lab.errors import ValidationFailed
@@ -20,7 +21,6 @@ from atmo_lab.jobs.models import JobRun
 from atmo_lab.notifications import service as notifications
 from atmo_lab.notifications.service import notify
 from atmo_lab.ssh_keys import service as keys
-from atmo_lab.store import utcnow
 
 from .support import public_key
 from .test_jobs_support import job_body

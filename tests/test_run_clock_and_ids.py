@@ -12,12 +12,13 @@ from sqlalchemy import MetaData, create_engine, insert, inspect
 
 from atmo_lab import emr
 from atmo_lab.core import Core
+from atmo_lab.db import Base
 from atmo_lab.jobs import service
 from atmo_lab.jobs.models import Job, JobRun
-from atmo_lab.jobs.records import finish_run
+from atmo_lab.jobs.outcomes import finish_run
 from atmo_lab.notifications.models import Notification
 from atmo_lab.ssh_keys import service as keys
-from atmo_lab.store import Base, Store
+from atmo_lab.store import Store
 
 from .support import public_key
 from .test_jobs_support import job_body

@@ -11,7 +11,7 @@ import pytest
 from atmo_lab import emr
 from atmo_lab.core import Core
 from atmo_lab.errors import NotFound
-from atmo_lab.jobs import local, outputs, records, service
+from atmo_lab.jobs import constants, local_executor, outcomes, outputs, service
 from atmo_lab.jobs.models import JobRun
 from atmo_lab.openapi import openapi_document
 
@@ -37,19 +37,19 @@ def add_run(core: Core, job_id: int, status: str, reason: str = "", key: str | N
 
 
 def test_output_keys_are_per_run() -> None:
-    assert local.output_key("daily", 7, "report.ipynb") == "daily/data/run-7/report.ipynb"
+    assert local_executor.output_key("daily", 7, "report.ipynb") == "daily/data/run-7/report.ipynb"
     stamp = dt.datetime(2031, 1, 2, 3, 4, 5, tzinfo=UTC)
-    assert local.log_key("daily", 7, stamp) == "daily/logs/run-7/daily.20310102030405.log"
+    assert local_executor.log_key("daily", 7, stamp) == "daily/logs/run-7/daily.20310102030405.log"
     assert outputs.output_filename(7, "daily/data/run-7/report.ipynb") == "report-run-7.ipynb"
 
 
 OUTCOME_CASES = [
     (emr.TERMINATED, "Notebook completed.", "succeeded"),
     (emr.TERMINATED, "ALL_STEPS_COMPLETED: Steps completed", "succeeded"),
-    (emr.TERMINATED, records.STOPPED_REASON, "stopped"),
+    (emr.TERMINATED, outcomes.STOPPED_REASON, "stopped"),
     (emr.TERMINATED, "USER_REQUEST: Terminated by user request", "stopped"),
     (emr.TERMINATED_WITH_ERRORS, "Cell 3 raised ValueError: boom", "failed"),
-    (emr.TERMINATED_WITH_ERRORS, records.timed_out_reason(2), "timed out"),
+    (emr.TERMINATED_WITH_ERRORS, outcomes.timed_out_reason(2), "timed out"),
     ("MISSED", "The worker was not running.", "missed"),
     (emr.STARTING, "", "running"),
     (emr.RUNNING, "", "running"),
@@ -72,7 +72,7 @@ def test_runs_show_their_outcome_in_words(core: Core) -> None:
 
 def test_the_openapi_document_names_every_outcome() -> None:
     run = openapi_document()["components"]["schemas"]["Run"]["properties"]
-    assert run["outcome"]["enum"] == list(records.OUTCOMES)
+    assert run["outcome"]["enum"] == list(constants.OUTCOMES)
     assert "/runs/{id}/output" in openapi_document()["paths"]
 
 
@@ -82,11 +82,11 @@ def test_pruning_keeps_the_newest_runs_outputs(core: Core, aws: Any) -> None:
     run_ids = []
     for _ in range(5):
         run_id = add_run(core, job["id"], emr.TERMINATED, "Notebook completed.")
-        key = local.output_key("daily", run_id, "report.ipynb")
+        key = local_executor.output_key("daily", run_id, "report.ipynb")
         with core.store.session() as session:
             session.get(JobRun, run_id).output_notebook_key = key
         s3.put_object(Bucket=PRIVATE, Key=key, Body=b"{}")
-        s3.put_object(Bucket=PRIVATE, Key=local.log_key("daily", run_id, dt.datetime.now(UTC)),
+        s3.put_object(Bucket=PRIVATE, Key=local_executor.log_key("daily", run_id, dt.datetime.now(UTC)),
                       Body=b"log")  # fmt: skip
         run_ids.append(run_id)
     add_run(core, job["id"], "MISSED")  # no output: never counted

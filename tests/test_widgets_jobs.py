@@ -13,10 +13,10 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from atmo_lab.core import Core
-from atmo_lab.jobs import intake
+from atmo_lab.jobs import fields
 from atmo_lab.jobs import service as jobs_service
 from atmo_lab.jobs.models import JobRun
-from atmo_lab.jobs.records import finish_run
+from atmo_lab.jobs.outcomes import finish_run
 from atmo_lab.widgets import JobPanel
 from atmo_lab.widgets._base import is_shown
 from atmo_lab.widgets.jobs import NO_NOTEBOOK, JobRow
@@ -162,7 +162,7 @@ def test_the_identifier_field_starts_from_the_servers_rule(
     # No trailing dash, never empty: the same identifier the server derives from the file name.
     path = tmp_path / file_name
     assert job_panel(core, opened, path).identifier.value == identifier
-    assert intake.identifier_from_file_name(str(path)) == identifier
+    assert fields.identifier_from_file_name(str(path)) == identifier
 
 
 def test_without_a_notebook_the_panel_asks_for_one(core, aws, opened, tmp_path):

@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import AtmoHandler, deferred, object_id, route
+from ..handlers import AtmoHandler, object_id, route
 from .releases import active_releases
 
-if TYPE_CHECKING:
-    from . import service
-else:
-    service = deferred("atmo_lab.emr_clusters.service")
 
+class ClustersBaseHandler(AtmoHandler):
+    """Every release and cluster route: authorized on ``atmo_lab:clusters``."""
 
-class ReleasesHandler(AtmoHandler):
     auth_resource = "atmo_lab:clusters"
+    service_module = "atmo_lab.emr_clusters.service"
 
+
+class ReleasesHandler(ClustersBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         self.reply({"releases": active_releases(self.core.settings)})
 
 
-class ClustersHandler(AtmoHandler):
-    auth_resource = "atmo_lab:clusters"
-
+class ClustersHandler(ClustersBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         page = await self.run(
-            service.list_clusters,
+            self.service.list_clusters,
             self.core,
             self.caller(),
             status=self.query("status", "active"),
@@ -46,43 +42,39 @@ class ClustersHandler(AtmoHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        cluster = await self.run(service.launch_cluster, self.core, self.caller(), body)
+        cluster = await self.run(self.service.launch_cluster, self.core, self.caller(), body)
         self.reply(cluster, 201)
 
 
-class IdentifierSuggestionHandler(AtmoHandler):
-    auth_resource = "atmo_lab:clusters"
-
+class IdentifierSuggestionHandler(ClustersBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        identifier = await self.run(service.suggest_identifier, self.core)
+        identifier = await self.run(self.service.suggest_identifier, self.core)
         self.reply({"identifier": identifier})
 
 
-class ClusterHandler(AtmoHandler):
-    auth_resource = "atmo_lab:clusters"
-
+class ClusterHandler(ClustersBaseHandler):
     @web.authenticated
     @authorized
     async def get(self, cluster_id: str) -> None:
         cluster = await self.run(
-            service.get_cluster, self.core, self.caller(), object_id(cluster_id)
+            self.service.get_cluster, self.core, self.caller(), object_id(cluster_id)
         )
         self.reply(cluster)
 
 
-class ClusterActionHandler(AtmoHandler):
-    auth_resource = "atmo_lab:clusters"
-
+class ClusterActionHandler(ClustersBaseHandler):
     @web.authenticated
     @authorized
     async def post(self, cluster_id: str, action: str) -> None:
         caller, pk = self.caller(), object_id(cluster_id)
         if action == "terminate":
-            cluster = await self.run(service.terminate_cluster, self.core, caller, pk)
+            cluster = await self.run(self.service.terminate_cluster, self.core, caller, pk)
         else:
-            operation = service.extend_cluster if action == "extend" else service.resize_cluster
+            operation = (
+                self.service.extend_cluster if action == "extend" else self.service.resize_cluster
+            )
             cluster = await self.run(operation, self.core, caller, pk, self.json_body())
         self.reply(cluster)
 

@@ -9,8 +9,8 @@ from sqlalchemy import select, update
 
 from .. import emr
 from ..core import Core
+from ..db import rowcount, utcnow
 from ..notifications.service import notify
-from ..store import rowcount, utcnow
 from .models import Cluster
 from .service import EXPIRY_WARNING_WINDOW, refresh_cluster
 

@@ -14,16 +14,16 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from .. import emr
-from ..aws import call
+from ..aws import aws_endpoint_info, call
 from ..caller import Caller
 from ..core import Core
+from ..db import utcnow
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page
 from ..spark_connect import endpoint as spark_endpoint
 from ..spark_connect import local as spark_local
 from ..spark_connect.releases import has_token_auth, spark_version
 from ..ssh_keys.models import SSHKey
-from ..store import utcnow
 from ..validation import Collector, check_identifier, check_int, fields_of, require_object
 from .models import Cluster
 from .names import deduplicate, random_name
@@ -314,8 +314,6 @@ def probe_spark(core: Core, cluster_ids: list[int] | None = None) -> list[str]:
         query = query.where(Cluster.id.in_(cluster_ids))
     with core.store.reader() as session:
         waiting: list[tuple[int, str]] = [(i, master) for i, master in session.execute(query)]
-    from ..config_api import aws_endpoint_info
-
     if aws_endpoint_info()["is_local_emulator"]:  # its masters' names lead nowhere: not asked
         waiting = [(i, master) for i, master in waiting if spark_endpoint.is_loopback(master)]
     accepted = spark_endpoint.probe_all([(master, port) for _, master in waiting])

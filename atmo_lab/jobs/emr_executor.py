@@ -23,12 +23,12 @@ from .. import emr
 from ..aws import aws_call, error_code
 from ..bootstrap import job_bootstrap_args, job_step_command
 from ..core import Core
+from ..db import utcnow
 from ..errors import AwsFailure
-from ..store import utcnow
-from . import rules, runner
+from . import constants, notebook_run
 from .executor import RunLaunch, data_bucket, log_folder, output_key, run_parameters
 from .models import Job, JobRun
-from .records import finish_run, notify_run, timed_out_reason
+from .outcomes import finish_run, notify_run, timed_out_reason
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +131,11 @@ def job_run_params(core: Core, launch: RunLaunch, now: dt.datetime) -> dict[str,
         f"s3://{settings.code_bucket}/{launch.notebook_key}",
         f"s3://{bucket}/{output}",
         *papermill_parameter_args(parameters),
-        "-k", rules.DEFAULT_KERNEL,
+        "-k", constants.DEFAULT_KERNEL,
         "--log-output",
         "--no-progress-bar",
     ]  # fmt: skip
-    limit = int(rules.timeout_seconds(launch.timeout_hours))
+    limit = int(constants.timeout_seconds(launch.timeout_hours))
     bootstrap = [
         {
             "Name": "setup-atmo-lab-job",
@@ -271,13 +271,13 @@ def _emr_outcome(core: Core, info: emr.ClusterInfo, run: _EndedRun) -> RunOutcom
     if (
         started
         and ended
-        and (ended - started).total_seconds() >= rules.timeout_seconds(run.timeout_hours)
+        and (ended - started).total_seconds() >= constants.timeout_seconds(run.timeout_hours)
     ):
         reason = timed_out_reason(run.timeout_hours)
         return RunOutcome(emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_timed_out")
     error = _failed_cell(core, run.bucket, run.output_key, run.notebook_key)
     if error is not None:
-        reason = runner.describe_failure(error)[:2000]
+        reason = notebook_run.describe_failure(error)[:2000]
         return RunOutcome(emr.TERMINATED_WITH_ERRORS, reason, error, "run_failed")
     reason = info.reason or "The notebook step failed; see the step's logs."
     return RunOutcome(emr.TERMINATED_WITH_ERRORS, reason, notify_kind="run_failed")
@@ -293,7 +293,7 @@ def _failed_cell(
     submitted = _read_notebook(core, core.settings.code_bucket, notebook_key)
     if executed is None or submitted is None:
         return None
-    return runner.failed_cell(executed, submitted)
+    return notebook_run.failed_cell(executed, submitted)
 
 
 def _read_notebook(core: Core, bucket: str, key: str) -> list[dict[str, Any]] | None:
@@ -323,7 +323,7 @@ def apply_run_info(
     otherwise EMR's state and reason, and a cluster that ended TERMINATED_WITH_ERRORS for a
     failure reason (bootstrap, step, instance … failure) records ``run_failed`` once.
     """
-    final = run.status in emr.FINAL_STATES or run.status == rules.MISSED
+    final = run.status in emr.FINAL_STATES or run.status == constants.MISSED
     updates: dict[str, Any] = {
         "started_at": info.started_at,
         "ready_at": info.ready_at,

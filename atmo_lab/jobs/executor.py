@@ -5,8 +5,8 @@ the run's ``executor`` value, as jupyter-scheduler hands a job to its ``Executio
 
 - ``emr`` (:mod:`atmo_lab.jobs.emr_executor`): a transient EMR cluster whose step runs
   papermill on the node; the worker's sync reads how it ended;
-- ``local`` (:mod:`atmo_lab.jobs.local`): papermill in a child process
-  (:mod:`atmo_lab.jobs.runner`) supervised by a thread of the worker.
+- ``local`` (:mod:`atmo_lab.jobs.local_executor`): papermill in a child process
+  (:mod:`atmo_lab.jobs.notebook_run`) supervised by a thread of the worker.
 
 Both read the notebook from the code bucket and write the executed notebook and the logs to
 the run's own folders of the job's data bucket (:func:`output_key`, :func:`log_folder`).
@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from ..core import Core
 from ..validation import iso
-from . import rules
+from . import constants
 from .models import JobRun
 
 
@@ -72,7 +72,7 @@ def data_bucket(core: Core, visibility: str) -> str:
     settings = core.settings
     return (
         settings.public_data_bucket
-        if visibility == rules.RESULT_PUBLIC
+        if visibility == constants.RESULT_PUBLIC
         else settings.private_data_bucket
     )
 
@@ -93,4 +93,4 @@ def log_folder(identifier: str, run_id: int) -> str:
 
 def run_parameters(parameters: dict[str, Any], scheduled_at: dt.datetime) -> dict[str, Any]:
     """The job's parameters plus ``scheduled_at`` (the run's scheduled time, ISO 8601 UTC)."""
-    return {**(parameters or {}), rules.SCHEDULED_AT_PARAMETER: iso(scheduled_at)}
+    return {**(parameters or {}), constants.SCHEDULED_AT_PARAMETER: iso(scheduled_at)}

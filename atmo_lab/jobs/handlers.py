@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from jupyter_core.utils import ensure_async
@@ -15,15 +16,11 @@ from jupyter_server.services.contents.filemanager import (
 from tornado import web
 
 from ..errors import AtmoError
-from ..handlers import ApiError, AtmoHandler, deferred, object_id, parse_json, route
+from ..handlers import ApiError, AtmoHandler, object_id, parse_json, route
 from .notebooks import NOTEBOOK_CONTENT_TYPE, NotebookSource, check_size, content_disposition
 
 if TYPE_CHECKING:
-    from . import outputs, service
     from .stored import NotebookDownload
-else:
-    service = deferred("atmo_lab.jobs.service")
-    outputs = deferred("atmo_lab.jobs.outputs")
 
 CHUNK_BYTES = 256 * 1024
 # A body holds the notebook escaped as JSON (up to twice its size) and the other fields.
@@ -31,7 +28,16 @@ BODY_FIELDS_BYTES = 1024 * 1024
 
 
 class JobsBaseHandler(AtmoHandler):
+    """Every job and run route: authorized on ``atmo_lab:jobs``."""
+
     auth_resource = "atmo_lab:jobs"
+    service_module = "atmo_lab.jobs.service"
+
+    @property
+    def outputs(self) -> ModuleType:
+        from . import outputs
+
+        return outputs
 
     async def notebook_body(self) -> Any:
         """The JSON body of a create or edit (parsed off the event loop: it may hold a large
@@ -99,7 +105,7 @@ class JobsHandler(JobsBaseHandler):
     @authorized
     async def get(self) -> None:
         page = await self.run(
-            service.list_jobs,
+            self.service.list_jobs,
             self.core,
             self.caller(),
             owner=self.query("owner", None),
@@ -113,7 +119,7 @@ class JobsHandler(JobsBaseHandler):
     async def post(self) -> None:
         body = await self.notebook_body()
         notebook = await self.notebook_from_path(body)
-        job = await self.run(service.create_job, self.core, self.caller(), body, notebook)
+        job = await self.run(self.service.create_job, self.core, self.caller(), body, notebook)
         self.reply(job, 201)
 
 
@@ -123,7 +129,7 @@ class SchedulePreviewHandler(JobsBaseHandler):
     async def get(self) -> None:
         names = ("interval_in_hours", "schedule", "timezone", "start_date", "end_date", "count")
         query = {name: self.query(name) for name in names}
-        self.reply(await self.run(service.preview_schedule, query))
+        self.reply(await self.run(self.service.preview_schedule, query))
 
 
 class NotebookFactsHandler(JobsBaseHandler):
@@ -134,7 +140,7 @@ class NotebookFactsHandler(JobsBaseHandler):
         source = await self.notebook_from_path({"notebook_path": path})
         if source is None:
             raise ApiError(400, "Choose a notebook.", {"notebook_path": "Choose a notebook."})
-        facts = await self.run(service.notebook_facts, source)
+        facts = await self.run(self.service.notebook_facts, source)
         self.reply({"notebook_path": path, **facts})
 
 
@@ -143,7 +149,7 @@ class IdentifierAvailableHandler(JobsBaseHandler):
     @authorized
     async def get(self) -> None:
         result = await self.run(
-            service.identifier_availability, self.core, self.query("identifier", "")
+            self.service.identifier_availability, self.core, self.query("identifier", "")
         )
         self.reply(result)
 
@@ -152,7 +158,7 @@ class JobHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        job = await self.run(service.get_job, self.core, self.caller(), object_id(job_id))
+        job = await self.run(self.service.get_job, self.core, self.caller(), object_id(job_id))
         self.reply(job)
 
     @web.authenticated
@@ -161,15 +167,15 @@ class JobHandler(JobsBaseHandler):
         body = await self.notebook_body()
         caller, pk = self.caller(), object_id(job_id)
         # Only the owner may see the notebook being replaced: check before reading files.
-        await self.run(service.get_job, self.core, caller, pk)
+        await self.run(self.service.get_job, self.core, caller, pk)
         notebook = await self.notebook_from_path(body)
-        job = await self.run(service.update_job, self.core, caller, pk, body, notebook)
+        job = await self.run(self.service.update_job, self.core, caller, pk, body, notebook)
         self.reply(job)
 
     @web.authenticated
     @authorized
     async def delete(self, job_id: str) -> None:
-        await self.run(service.delete_job, self.core, self.caller(), object_id(job_id))
+        await self.run(self.service.delete_job, self.core, self.caller(), object_id(job_id))
         self.set_status(204)
         self.finish()
 
@@ -179,7 +185,7 @@ class JobRunsHandler(JobsBaseHandler):
     @authorized
     async def get(self, job_id: str) -> None:
         page = await self.run(
-            service.list_runs,
+            self.service.list_runs,
             self.core,
             self.caller(),
             object_id(job_id),
@@ -193,7 +199,7 @@ class RunNowHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def post(self, job_id: str) -> None:
-        run = await self.run(service.run_now, self.core, self.caller(), object_id(job_id))
+        run = await self.run(self.service.run_now, self.core, self.caller(), object_id(job_id))
         self.reply(run, 202)
 
 
@@ -202,7 +208,7 @@ class NotebookDownloadHandler(JobsBaseHandler):
     @authorized
     async def get(self, job_id: str) -> None:
         download = await self.run(
-            service.open_notebook, self.core, self.caller(), object_id(job_id)
+            self.service.open_notebook, self.core, self.caller(), object_id(job_id)
         )
         await _stream_notebook(self, download)
 
@@ -228,7 +234,9 @@ class ResultsHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def get(self, job_id: str) -> None:
-        results = await self.run(service.list_results, self.core, self.caller(), object_id(job_id))
+        results = await self.run(
+            self.service.list_results, self.core, self.caller(), object_id(job_id)
+        )
         self.reply(results)
 
 
@@ -236,7 +244,7 @@ class RunHandler(JobsBaseHandler):
     @web.authenticated
     @authorized
     async def get(self, run_id: str) -> None:
-        run = await self.run(service.get_run, self.core, self.caller(), object_id(run_id))
+        run = await self.run(self.service.get_run, self.core, self.caller(), object_id(run_id))
         self.reply(run)
 
 
@@ -247,7 +255,7 @@ class RunOutputHandler(JobsBaseHandler):
     @authorized
     async def get(self, run_id: str) -> None:
         download = await self.run(
-            outputs.open_run_output, self.core, self.caller(), object_id(run_id)
+            self.outputs.open_run_output, self.core, self.caller(), object_id(run_id)
         )
         await _stream_notebook(self, download)
 

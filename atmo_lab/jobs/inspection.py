@@ -21,7 +21,7 @@ def notebook_facts(source: NotebookSource) -> dict[str, Any]:
     ``inspect_notebook``; the values that are Python literals JSON can carry), the names left
     out (``skipped``: other values, and names a job can't take), and its first Markdown
     heading (``title``, or None)."""
-    from .intake import identifier_from_file_name
+    from .fields import identifier_from_file_name
 
     name = check_notebook_name(source.name, source.name_field)
     facts = {"identifier": identifier_from_file_name(name)}
@@ -40,7 +40,7 @@ def _read_facts(path: str) -> dict[str, Any]:
     import nbformat
     from papermill import inspect_notebook
 
-    from .intake import parameter_name_problem
+    from .fields import parameter_name_problem
 
     with readable():
         try:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
+from ..db import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
 
 
 class Job(Base):

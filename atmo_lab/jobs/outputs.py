@@ -18,8 +18,8 @@ from sqlalchemy import func, select, update
 from ..aws import aws_call, error_code
 from ..caller import Caller
 from ..core import Core
+from ..db import utcnow
 from ..errors import AwsFailure, NotFound
-from ..store import utcnow
 from .executor import data_bucket, log_folder, run_folder
 from .models import Job, JobRun
 from .stored import NotebookDownload

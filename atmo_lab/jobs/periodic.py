@@ -15,11 +15,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..core import Core
-from ..store import utcnow
+from ..db import utcnow
 from ..worker.registry import periodic, task
-from . import local
+from . import local_executor
 from .outputs import prune_run_outputs
-from .records import active_run_id
+from .rows import active_run_id
 from .runs import (
     claim_due_jobs,
     clear_pending,
@@ -72,7 +72,7 @@ def retry_overlapping_occurrence(core: Core, job_id: int, occurrence: str, attem
 @periodic("reconcile_local_runs", minutes=1)
 def reconcile_local_runs(core: Core) -> dict[str, list[int]]:
     """Settle local runs whose supervising process died (also run when the server starts)."""
-    return local.reconcile_runs(core)
+    return local_executor.reconcile_runs(core)
 
 
 @periodic("run_due_jobs", minutes=1, max_retries=3)

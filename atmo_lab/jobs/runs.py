@@ -28,16 +28,17 @@ from sqlalchemy.orm import Session
 
 from .. import emr
 from ..core import Core
+from ..db import rowcount, utcnow
 from ..errors import AwsFailure, Conflict, NotFound
 from ..notifications.service import notify
-from ..store import rowcount, utcnow
 from ..validation import iso
-from . import rules
+from . import constants
 from .emr_executor import EmrExecutor
 from .executor import Executor, RunLaunch
-from .local import LocalExecutor
+from .local_executor import LocalExecutor
 from .models import Job, JobRun
-from .records import active_run_id, finish_run, run_to_dict, timed_out_reason
+from .outcomes import finish_run, timed_out_reason
+from .rows import active_run_id, run_to_dict
 from .schedule import Schedule
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,8 @@ _TICK = dt.timedelta(microseconds=1)
 
 
 EXECUTORS_BY_NAME: dict[str, Executor] = {
-    rules.EXECUTOR_EMR: EmrExecutor(),
-    rules.EXECUTOR_LOCAL: LocalExecutor(),
+    constants.EXECUTOR_EMR: EmrExecutor(),
+    constants.EXECUTOR_LOCAL: LocalExecutor(),
 }
 
 
@@ -154,7 +155,7 @@ def _occurrence_runs(query: Select[Any], job_id: int, scheduled_at: dt.datetime)
         JobRun.job_id == job_id,
         JobRun.scheduled_at == scheduled_at,
         JobRun.is_manual.is_(False),
-        JobRun.status != rules.MISSED,
+        JobRun.status != constants.MISSED,
     )
 
 
@@ -193,7 +194,7 @@ def enforce_timeouts(core: Core, now: dt.datetime | None = None) -> list[int]:
         )
     stopped: list[int] = []
     for run, hours in rows:
-        limit = dt.timedelta(seconds=rules.timeout_seconds(hours))
+        limit = dt.timedelta(seconds=constants.timeout_seconds(hours))
         if now < executor_of(run.executor).timeout_counted_from(run) + limit:
             continue
         reason = timed_out_reason(hours)
@@ -221,7 +222,7 @@ def claim_due_jobs(
     For each enabled job with ``next_run_at <= now`` the latest occurrence ≤ now is claimed by
     advancing ``next_run_at`` to the first occurrence after now, compare-and-set. Occurrences
     skipped on the way (a worker that was down) are recorded as missed runs — at most
-    :data:`~atmo_lab.jobs.rules.MAX_MISSED_RECORDED`, none before the job existed.
+    :data:`~atmo_lab.jobs.constants.MAX_MISSED_RECORDED`, none before the job existed.
     """
     now = now or utcnow()
     with core.store.reader() as session:
@@ -327,7 +328,11 @@ def _skipped(schedule: Schedule, since: dt.datetime, until: dt.datetime) -> list
     """Occurrences in [since, until), the most recent ones, oldest first."""
     found: list[dt.datetime] = []
     occurrence = schedule.latest_at_or_before(until - _TICK)
-    while occurrence is not None and occurrence >= since and len(found) < rules.MAX_MISSED_RECORDED:
+    while (
+        occurrence is not None
+        and occurrence >= since
+        and len(found) < constants.MAX_MISSED_RECORDED
+    ):
         found.append(occurrence)
         occurrence = schedule.latest_at_or_before(occurrence - _TICK)
     return found[::-1]
@@ -337,7 +342,7 @@ def _missed_run(job: Job, occurrence: dt.datetime, reason: str, now: dt.datetime
     return JobRun(
         job_id=job.id,
         executor=job.executor,
-        status=rules.MISSED,
+        status=constants.MISSED,
         status_reason=reason,
         size=job.size,
         emr_release=job.emr_release,
@@ -361,7 +366,7 @@ def record_missed(
         existing = session.scalar(
             select(JobRun).where(
                 JobRun.job_id == job_id,
-                JobRun.status == rules.MISSED,
+                JobRun.status == constants.MISSED,
                 JobRun.scheduled_at == occurrence,
             )
         )

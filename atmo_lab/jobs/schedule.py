@@ -23,7 +23,7 @@ from typing import Any
 from croniter import croniter
 
 from ..errors import ValidationFailed
-from .rules import DEFAULT_TIMEZONE, JOB_INTERVALS
+from .constants import DEFAULT_TIMEZONE, JOB_INTERVALS
 
 UTC = dt.timezone.utc
 _EPSILON = dt.timedelta(microseconds=1)

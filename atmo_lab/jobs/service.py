@@ -19,17 +19,17 @@ from .. import emr
 from ..aws import call
 from ..caller import Caller
 from ..core import Core
+from ..db import utcnow
 from ..errors import AwsFailure, Conflict, NotFound, ValidationFailed
 from ..pages import Page, check_owner, keyset_page
-from ..store import utcnow
 from ..validation import is_valid_identifier, iso, require_object
 from .emr_executor import apply_run_info
 from .executor import data_bucket
+from .fields import SCHEDULE_FIELDS, preview_schedule, validate_create, validate_update
 from .inspection import notebook_facts
-from .intake import SCHEDULE_FIELDS, preview_schedule, validate_create, validate_update
 from .models import Job, JobRun
 from .notebooks import Notebook, NotebookSource, notebook_key, take_notebook
-from .records import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
+from .rows import job_to_dict, jobs_with_latest_run, latest_run, run_to_dict
 from .runs import (
     claim_due_jobs,
     enforce_timeouts,

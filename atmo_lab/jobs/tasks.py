@@ -10,10 +10,10 @@ from typing import Any
 
 from ..core import Core
 from ..worker.registry import task
-from . import local
+from . import local_executor
 
 
-@task(local.TASK_NAME)
+@task(local_executor.TASK_NAME)
 def execute_local_run(core: Core, run_id: int) -> dict[str, Any]:
     """Execute a local run: papermill in a child process, supervised until it ends."""
-    return local.start(core, run_id)
+    return local_executor.start(core, run_id)

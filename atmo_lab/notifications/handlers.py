@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import AtmoHandler, deferred, object_id, query_flag, route
-
-if TYPE_CHECKING:
-    from . import service
-else:
-    service = deferred("atmo_lab.notifications.service")
+from ..handlers import AtmoHandler, object_id, query_flag, route
 
 
-class NotificationsHandler(AtmoHandler):
+class NotificationsBaseHandler(AtmoHandler):
+    """Every notification route: authorized on ``atmo_lab:notifications``."""
+
     auth_resource = "atmo_lab:notifications"
+    service_module = "atmo_lab.notifications.service"
 
+
+class NotificationsHandler(NotificationsBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
         page = await self.run(
-            service.list_notifications,
+            self.service.list_notifications,
             self.core,
             self.caller(),
             unread=query_flag(self, "unread"),
@@ -32,14 +30,12 @@ class NotificationsHandler(AtmoHandler):
         self.reply_page("notifications", page)
 
 
-class NotificationReadHandler(AtmoHandler):
-    auth_resource = "atmo_lab:notifications"
-
+class NotificationReadHandler(NotificationsBaseHandler):
     @web.authenticated
     @authorized
     async def post(self, notification_id: str) -> None:
         item = await self.run(
-            service.mark_read, self.core, self.caller(), object_id(notification_id)
+            self.service.mark_read, self.core, self.caller(), object_id(notification_id)
         )
         self.reply(item)
 

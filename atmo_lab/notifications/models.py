@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
+from ..db import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
 
 # The table of each object type a notification names (``object_type`` → table).
 OBJECT_TABLES = {"job": "jobs", "run": "job_runs", "cluster": "clusters"}

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from ..aws import call
 from ..caller import Caller
 from ..core import Core
+from ..db import rowcount, utcnow
 from ..errors import AwsFailure, NotFound
 from ..pages import Page, keyset_page
-from ..store import rowcount, utcnow
 from ..validation import fields_of
 from .models import Notification
 

@@ -6,8 +6,8 @@ from sqlalchemy import select, update
 
 from .. import emr
 from ..core import Core
+from ..db import rowcount
 from ..emr_clusters.models import Cluster
-from ..store import rowcount
 
 SERVED_STATES = tuple(s for s in emr.ACTIVE_STATES if s != emr.TERMINATING)
 

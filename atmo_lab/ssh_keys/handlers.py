@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from jupyter_server.auth.decorator import authorized
 from tornado import web
 
-from ..handlers import AtmoHandler, deferred, object_id, route
-
-if TYPE_CHECKING:
-    from . import service
-else:
-    service = deferred("atmo_lab.ssh_keys.service")
+from ..handlers import AtmoHandler, object_id, route
 
 
-class KeysHandler(AtmoHandler):
+class KeysBaseHandler(AtmoHandler):
+    """Every SSH key route: authorized on ``atmo_lab:keys``."""
+
     auth_resource = "atmo_lab:keys"
+    service_module = "atmo_lab.ssh_keys.service"
 
+
+class KeysHandler(KeysBaseHandler):
     @web.authenticated
     @authorized
     async def get(self) -> None:
-        keys = await self.run(service.list_keys, self.core, self.caller())
+        keys = await self.run(self.service.list_keys, self.core, self.caller())
         self.reply({"keys": keys})
 
     @web.authenticated
@@ -30,35 +28,31 @@ class KeysHandler(AtmoHandler):
         body = self.json_body()
         fields = body if isinstance(body, dict) else {}
         key = await self.run(
-            service.add_key, self.core, self.caller(), fields.get("title"), fields.get("key")
+            self.service.add_key, self.core, self.caller(), fields.get("title"), fields.get("key")
         )
         self.reply(key, 201)
 
 
-class KeyHandler(AtmoHandler):
-    auth_resource = "atmo_lab:keys"
-
+class KeyHandler(KeysBaseHandler):
     @web.authenticated
     @authorized
     async def get(self, key_id: str) -> None:
-        key = await self.run(service.get_key, self.core, self.caller(), object_id(key_id))
+        key = await self.run(self.service.get_key, self.core, self.caller(), object_id(key_id))
         self.reply(key)
 
     @web.authenticated
     @authorized
     async def delete(self, key_id: str) -> None:
-        await self.run(service.delete_key, self.core, self.caller(), object_id(key_id))
+        await self.run(self.service.delete_key, self.core, self.caller(), object_id(key_id))
         self.set_status(204)
         self.finish()
 
 
-class RawKeyHandler(AtmoHandler):
-    auth_resource = "atmo_lab:keys"
-
+class RawKeyHandler(KeysBaseHandler):
     @web.authenticated
     @authorized
     async def get(self, key_id: str) -> None:
-        key = await self.run(service.get_key, self.core, self.caller(), object_id(key_id))
+        key = await self.run(self.service.get_key, self.core, self.caller(), object_id(key_id))
         self.finish(key["key"] + "\n", set_content_type="text/plain; charset=utf-8")
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
+from ..db import NEVER_REUSED_IDS, Base, UTCDateTime, utcnow
 
 
 class SSHKey(Base):

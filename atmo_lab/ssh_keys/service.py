@@ -12,7 +12,7 @@ from ..caller import Caller
 from ..core import Core
 from ..errors import Conflict, NotFound, ValidationFailed
 from .models import SSHKey
-from .rules import duplicate_message, parse_public_key, validate_title
+from .openssh import duplicate_message, parse_public_key, validate_title
 
 
 def key_to_dict(key: SSHKey, with_key: bool = False) -> dict[str, Any]:

@@ -14,8 +14,8 @@ from traitlets import Bool, Dict, Int, Unicode, observe
 from .. import emr
 from ..backend import STARTUP_STEPS, backend, cluster_calls, find_cluster, startup_progress
 from ..core import Core
+from ..db import utcnow
 from ..emr_clusters.service import MIN_LIFETIME_HOURS
-from ..store import utcnow
 from ._base import (
     BIG,
     DESCRIPTION,

@@ -13,7 +13,7 @@ from traitlets import List, Unicode
 
 from ..backend import backend, job_calls, schedule
 from ..core import Core
-from ..jobs import intake, rules
+from ..jobs import constants, fields
 from ._base import (
     BIG,
     DESCRIPTION,
@@ -39,7 +39,7 @@ NO_NOTEBOOK = (
 def identifier_for(path: str | None) -> str:
     """The identifier field's start: the server's rule for a file name, empty until a path
     is known (so that typing the path later still fills it)."""
-    return intake.identifier_from_file_name(path) if path else ""
+    return fields.identifier_from_file_name(path) if path else ""
 
 
 def describe_schedule(job: Mapping[str, Any]) -> str:
@@ -197,7 +197,7 @@ class JobPanel(W.VBox):
         self.interval = W.Dropdown(
             options=[("Daily", 24), ("Weekly", 168), ("Monthly (every 30 days)", 720),
                      ("Cron schedule…", CRON)],
-            value=rules.DEFAULT_INTERVAL, description="Runs",
+            value=constants.DEFAULT_INTERVAL, description="Runs",
             style=DESCRIPTION, layout=field_layout(),
         )  # fmt: skip
         self.cron = W.Text(
@@ -205,7 +205,7 @@ class JobPanel(W.VBox):
             style=DESCRIPTION, layout=field_layout(),
         )  # fmt: skip
         self.timezone = W.Combobox(
-            value=rules.DEFAULT_TIMEZONE, options=sorted(zoneinfo.available_timezones()),
+            value=constants.DEFAULT_TIMEZONE, options=sorted(zoneinfo.available_timezones()),
             ensure_option=False, description="Time zone", style=DESCRIPTION,
             layout=field_layout(),
         )  # fmt: skip
@@ -214,18 +214,18 @@ class JobPanel(W.VBox):
             style=DESCRIPTION, layout=field_layout("620px"),
         )  # fmt: skip
         self.executor = W.Dropdown(
-            options=[("EMR (a cluster per run)", rules.EXECUTOR_EMR),
-                     ("Local (on this machine)", rules.EXECUTOR_LOCAL)],
+            options=[("EMR (a cluster per run)", constants.EXECUTOR_EMR),
+                     ("Local (on this machine)", constants.EXECUTOR_LOCAL)],
             value=settings.job_executor, description="Executor",
             style=DESCRIPTION, layout=field_layout(),
         )  # fmt: skip
         self.size = W.BoundedIntText(
-            value=rules.DEFAULT_SIZE, min=1, max=settings.max_cluster_size or BIG,
+            value=constants.DEFAULT_SIZE, min=1, max=settings.max_cluster_size or BIG,
             description="Cluster size", style=DESCRIPTION, layout=field_layout("220px"),
         )  # fmt: skip
         self.job_timeout_hours = W.BoundedIntText(
-            value=rules.DEFAULT_TIMEOUT_HOURS, min=rules.MIN_TIMEOUT_HOURS,
-            max=rules.MAX_TIMEOUT_HOURS, description="Timeout (h)",
+            value=constants.DEFAULT_TIMEOUT_HOURS, min=constants.MIN_TIMEOUT_HOURS,
+            max=constants.MAX_TIMEOUT_HOURS, description="Timeout (h)",
             style=DESCRIPTION, layout=field_layout("220px"),
         )  # fmt: skip
         self.schedule_button = W.Button(
@@ -289,7 +289,7 @@ class JobPanel(W.VBox):
         show(self.cron_box, self.interval.value == CRON)
 
     def _on_executor(self, _change: Any = None) -> None:
-        show(self.size, self.executor.value == rules.EXECUTOR_EMR)
+        show(self.size, self.executor.value == constants.EXECUTOR_EMR)
 
     def form(self) -> dict[str, Any]:
         """The keyword arguments of :func:`atmo_lab.schedule` this form describes.
@@ -305,11 +305,11 @@ class JobPanel(W.VBox):
             "executor": self.executor.value,
             "job_timeout_hours": self.job_timeout_hours.value,
         }
-        if self.executor.value == rules.EXECUTOR_EMR:
+        if self.executor.value == constants.EXECUTOR_EMR:
             fields["size"] = self.size.value
         if self.interval.value == CRON:
             fields["schedule"] = self.cron.value.strip()
-            fields["timezone"] = self.timezone.value.strip() or rules.DEFAULT_TIMEZONE
+            fields["timezone"] = self.timezone.value.strip() or constants.DEFAULT_TIMEZONE
         else:
             fields["interval_in_hours"] = self.interval.value
         return fields

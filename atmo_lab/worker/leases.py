@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from typing import TYPE_CHECKING
 
 import psutil
 from sqlalchemy import String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core import Core
-from ..store import Base, UTCDateTime, rowcount, utcnow
+from ..db import Base, UTCDateTime, rowcount, utcnow
+
+if TYPE_CHECKING:
+    from ..core import Core
 
 HOST = socket.gethostname()
 

@@ -7,16 +7,18 @@ import importlib
 import logging
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from huey import Huey, PriorityRedisHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from huey.consumer import Worker as ConsumerWorker
 
-from ..core import Core
 from ..errors import AwsFailure
 from . import leases, registry
 from .backoff import full_jitter
+
+if TYPE_CHECKING:
+    from ..core import Core
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,8 @@
  * The Clusters section of the sidebar and the launch form.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
-import { HTMLSelect } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
@@ -47,12 +48,37 @@ import { showModal } from './modal';
 import { SparkDetails } from './spark';
 import { errorMessage } from './utils';
 
-const FILTERS: Array<[ClusterStatusFilter, string]> = [
-  ['active', 'Active'],
-  ['terminated', 'Terminated'],
-  ['failed', 'Failed'],
-  ['all', 'All']
-];
+function filterOptions(
+  trans: TranslationBundle
+): Array<{ value: ClusterStatusFilter; label: string }> {
+  return [
+    { value: 'active', label: trans.__('Active') },
+    { value: 'terminated', label: trans.__('Terminated') },
+    { value: 'failed', label: trans.__('Failed') },
+    { value: 'all', label: trans.__('All') }
+  ];
+}
+
+/**
+ * "owner: bob" on a row of someone else's (in the everyone's view).
+ */
+export function OwnerLabel(props: {
+  owner: string;
+  user: string | undefined;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  if (!props.owner || props.owner === props.user) {
+    return null;
+  }
+  return (
+    <span
+      className="atmo-Owner"
+      title={props.trans.__('Belongs to %1', props.owner)}
+    >
+      {props.trans.__('owner: %1', props.owner)}
+    </span>
+  );
+}
 
 /**
  * The release select of the launch and schedule forms.
@@ -63,7 +89,9 @@ export function ReleaseSelect(props: {
   value: string;
   errors: FieldErrors;
   onChange: (value: string) => void;
+  trans: TranslationBundle;
 }): JSX.Element {
+  const { trans } = props;
   const selected = props.releases.find(r => r.version === props.value);
   const hint = selected ? (
     <>
@@ -72,7 +100,7 @@ export function ReleaseSelect(props: {
         <>
           {' '}
           <a href={selected.changelog_url} target="_blank" rel="noreferrer">
-            Changelog
+            {trans.__('Changelog')}
           </a>
         </>
       ) : null}
@@ -82,7 +110,7 @@ export function ReleaseSelect(props: {
     <Field
       id={props.id}
       field="emr_release"
-      label="EMR release"
+      label={trans.__('EMR release')}
       errors={props.errors}
       hint={hint}
     >
@@ -118,6 +146,7 @@ export function LaunchClusterForm(props: {
   onAddKey: () => void;
 }): JSX.Element {
   const { model, config } = props;
+  const trans = model.trans;
   useSignal(model.changed);
   const [values, setValues] = React.useState<ILaunchValues>(() =>
     initialLaunchValues(config, model.keys, '', defaultRelease(model.releases))
@@ -204,7 +233,7 @@ export function LaunchClusterForm(props: {
     <form
       ref={formRef}
       className="atmo-Form"
-      aria-label="Launch a cluster"
+      aria-label={trans.__('Launch a cluster')}
       noValidate
       onSubmit={e => void submit(e)}
     >
@@ -212,13 +241,15 @@ export function LaunchClusterForm(props: {
         <Field
           id={ids.identifier}
           field="identifier"
-          label="Identifier"
+          label={trans.__('Identifier')}
           errors={errors}
-          hint="Lowercase letters, digits and dashes. Leave empty for a generated name."
+          hint={trans.__(
+            'Lowercase letters, digits and dashes. Leave empty for a generated name.'
+          )}
         >
-          <input
+          <InputGroup
             {...controlProps(ids.identifier, 'identifier', errors, true)}
-            className="jp-mod-styled atmo-Input"
+            className="atmo-Input"
             type="text"
             autoComplete="off"
             spellCheck={false}
@@ -230,15 +261,22 @@ export function LaunchClusterForm(props: {
         <Field
           id={ids.size}
           field="size"
-          label="Size (nodes)"
+          label={trans.__('Size (nodes)')}
           errors={errors}
-          hint={`1 = a master node only; N > 1 = a master and N core nodes${
-            maxSize === null ? '' : ` (at most ${maxSize})`
-          }.`}
+          hint={
+            maxSize === null
+              ? trans.__(
+                  '1 = a master node only; N > 1 = a master and N core nodes.'
+                )
+              : trans.__(
+                  '1 = a master node only; N > 1 = a master and N core nodes (at most %1).',
+                  maxSize
+                )
+          }
         >
-          <input
+          <InputGroup
             {...controlProps(ids.size, 'size', errors, true)}
-            className="jp-mod-styled atmo-Input"
+            className="atmo-Input"
             type="number"
             min={1}
             max={maxSize ?? undefined}
@@ -250,13 +288,17 @@ export function LaunchClusterForm(props: {
         <Field
           id={ids.lifetime}
           field="lifetime_hours"
-          label="Lifetime (hours)"
+          label={trans.__('Lifetime (hours)')}
           errors={errors}
-          hint={`From ${config.min_cluster_lifetime} to ${config.max_cluster_lifetime} hours; you can extend it later.`}
+          hint={trans.__(
+            'From %1 to %2 hours; you can extend it later.',
+            config.min_cluster_lifetime,
+            config.max_cluster_lifetime
+          )}
         >
-          <input
+          <InputGroup
             {...controlProps(ids.lifetime, 'lifetime_hours', errors, true)}
-            className="jp-mod-styled atmo-Input"
+            className="atmo-Input"
             type="number"
             min={config.min_cluster_lifetime}
             max={config.max_cluster_lifetime}
@@ -265,16 +307,21 @@ export function LaunchClusterForm(props: {
             onChange={e => set('lifetime_hours')(e.target.value)}
           />
         </Field>
-        <Field id={ids.key} field="ssh_key_id" label="SSH key" errors={errors}>
+        <Field
+          id={ids.key}
+          field="ssh_key_id"
+          label={trans.__('SSH key')}
+          errors={errors}
+        >
           {noKeys ? (
             <div className="atmo-Notice" id={ids.key}>
-              You have no SSH key yet; a cluster needs one.{' '}
+              {trans.__('You have no SSH key yet; a cluster needs one.')}{' '}
               <button
                 type="button"
                 className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
                 onClick={props.onAddKey}
               >
-                Add a key
+                {trans.__('Add a key')}
               </button>
             </div>
           ) : (
@@ -296,12 +343,14 @@ export function LaunchClusterForm(props: {
           value={values.emr_release}
           errors={errors}
           onChange={set('emr_release')}
+          trans={trans}
         />
         <ErrorMessage message={message} />
       </div>
       <FormButtons
-        submitLabel="Launch"
-        busyLabel="Launching…"
+        submitLabel={trans.__('Launch')}
+        busyLabel={trans.__('Launching…')}
+        trans={trans}
         busy={busy}
         disabled={noKeys}
         onCancel={() => props.onDone(null)}
@@ -318,14 +367,18 @@ export function openLaunchDialog(
   onAddKey: () => void
 ): Promise<ICluster | null> {
   const config = model.config;
+  const trans = model.trans;
   if (!config) {
     Notification.error(
-      `atmo_lab is not reachable: ${model.errors.config || 'still loading'}`,
+      trans.__(
+        'atmo_lab is not reachable: %1',
+        model.errors.config || trans.__('still loading')
+      ),
       { autoClose: 5000 }
     );
     return Promise.resolve(null);
   }
-  return showModal<ICluster>('Launch a cluster', done => (
+  return showModal<ICluster>(trans.__('Launch a cluster'), done => (
     <LaunchClusterForm
       model={model}
       config={config}
@@ -347,6 +400,7 @@ function ClusterActions(props: {
 }): JSX.Element {
   const { model, cluster } = props;
   const config = model.config;
+  const trans = model.trans;
   const [chosenHours, setHours] = React.useState('');
   // the shortest extension until one is chosen (config may arrive later)
   const hours = chosenHours || String(config?.min_cluster_lifetime ?? '');
@@ -375,18 +429,20 @@ function ClusterActions(props: {
 
   const terminate = async (): Promise<void> => {
     const result = await showDialog({
-      title: `Terminate ${cluster.identifier}?`,
-      body: `The cluster and everything stored on it (HDFS, local files) will be gone. Data on S3 is kept.`,
+      title: trans.__('Terminate %1?', cluster.identifier),
+      body: trans.__(
+        'The cluster and everything stored on it (HDFS, local files) will be gone. Data on S3 is kept.'
+      ),
       buttons: [
-        Dialog.cancelButton(),
-        Dialog.warnButton({ label: 'Terminate' })
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Terminate') })
       ]
     });
     if (result.button.accept) {
       await run(
         'terminate',
         () => model.terminateCluster(cluster.id),
-        c => `Terminating cluster ${c.identifier}.`
+        c => trans.__('Terminating cluster %1.', c.identifier)
       );
     }
   };
@@ -394,15 +450,15 @@ function ClusterActions(props: {
   // The bounds are the server's (GET /config); without them, nothing is sent.
   const resizeError = config
     ? resizeProblem(size, cluster.size, config)
-    : 'Waiting for the server’s limits.';
+    : trans.__('Waiting for the server’s limits.');
   return (
     <div
       className="atmo-Actions"
       role="group"
-      aria-label={`Actions for ${cluster.identifier}`}
+      aria-label={trans.__('Actions for %1', cluster.identifier)}
     >
       <div className="atmo-ActionRow">
-        <label htmlFor={extendId}>Extend by</label>
+        <label htmlFor={extendId}>{trans.__('Extend by')}</label>
         <HTMLSelect
           id={extendId}
           className="atmo-Input atmo-mod-narrow"
@@ -410,7 +466,7 @@ function ClusterActions(props: {
           onChange={e => setHours(e.target.value)}
           options={(config ? extendChoices(config) : []).map(h => ({
             value: String(h),
-            label: `${h} h`
+            label: trans.__('%1 h', h)
           }))}
         />
         <button
@@ -421,19 +477,24 @@ function ClusterActions(props: {
             void run(
               'extend',
               () => model.extendCluster(cluster.id, Number(hours)),
-              c => `Cluster ${c.identifier} now ${expiryText(c, Date.now())}.`
+              c =>
+                trans.__(
+                  'Cluster %1 now %2.',
+                  c.identifier,
+                  expiryText(c, Date.now())
+                )
             )
           }
         >
-          {busy === 'extend' ? 'Extending…' : 'Extend'}
+          {busy === 'extend' ? trans.__('Extending…') : trans.__('Extend')}
         </button>
       </div>
       {cluster.size > 1 ? (
         <div className="atmo-ActionRow">
-          <label htmlFor={resizeId}>Core nodes</label>
-          <input
+          <label htmlFor={resizeId}>{trans.__('Core nodes')}</label>
+          <InputGroup
             id={resizeId}
-            className="jp-mod-styled atmo-Input atmo-mod-narrow"
+            className="atmo-Input atmo-mod-narrow"
             type="number"
             min={config?.min_resize_size}
             max={config?.max_cluster_size ?? undefined}
@@ -450,11 +511,16 @@ function ClusterActions(props: {
               void run(
                 'resize',
                 () => model.resizeCluster(cluster.id, Number(size)),
-                c => `Resizing cluster ${c.identifier} to ${c.size} nodes.`
+                c =>
+                  trans.__(
+                    'Resizing cluster %1 to %2 nodes.',
+                    c.identifier,
+                    c.size
+                  )
               )
             }
           >
-            {busy === 'resize' ? 'Resizing…' : 'Resize'}
+            {busy === 'resize' ? trans.__('Resizing…') : trans.__('Resize')}
           </button>
         </div>
       ) : null}
@@ -465,7 +531,9 @@ function ClusterActions(props: {
           disabled={busy !== null || cluster.status === 'TERMINATING'}
           onClick={() => void terminate()}
         >
-          {busy === 'terminate' ? 'Terminating…' : 'Terminate'}
+          {busy === 'terminate'
+            ? trans.__('Terminating…')
+            : trans.__('Terminate')}
         </button>
       </div>
       <ErrorMessage message={error} />
@@ -484,7 +552,10 @@ function ClusterItem(props: {
   onConnect: (cluster: ICluster) => void;
   now: number;
 }): JSX.Element {
-  const { cluster, now } = props;
+  const { cluster, now, model } = props;
+  const trans = model.trans;
+  // The server lets only a cluster's owner change it (maintainers see it).
+  const own = cluster.owner === model.config?.user;
   const detailsId = useId('atmo-cluster-details');
   const expiry = expiryText(cluster, now);
   const tone = expiryTone(cluster, now);
@@ -512,65 +583,76 @@ function ClusterItem(props: {
       </div>
       <div className="atmo-Item-meta">
         <span title={sizeTitle(cluster.size)}>{sizeText(cluster.size)}</span>
-        <span>EMR {cluster.emr_release}</span>
+        <OwnerLabel
+          owner={cluster.owner}
+          user={model.config?.user}
+          trans={trans}
+        />
+        <span>{trans.__('EMR %1', cluster.emr_release)}</span>
         {expiry ? (
           <span className={`atmo-Expiry atmo-mod-${tone}`}>{expiry}</span>
         ) : null}
         {extensions > 0 ? (
-          <span title="Lifetime extensions">extended {extensions}×</span>
+          <span title={trans.__('Lifetime extensions')}>
+            {trans.__('extended %1×', extensions)}
+          </span>
         ) : null}
       </div>
       {props.expanded ? (
         <div id={detailsId} className="atmo-Item-details">
           <dl className="atmo-Details">
-            <dt>Master</dt>
+            <dt>{trans.__('Master')}</dt>
             <dd>
               {cluster.master_address ? (
                 <code>{cluster.master_address}</code>
               ) : (
                 <span className="atmo-Muted">
-                  {cluster.is_active ? 'not known yet' : '—'}
+                  {cluster.is_active ? trans.__('not known yet') : '—'}
                 </span>
               )}
             </dd>
-            <SparkDetails cluster={cluster} onConnect={props.onConnect} />
+            <SparkDetails
+              cluster={cluster}
+              onConnect={own ? props.onConnect : undefined}
+              trans={trans}
+            />
             {cluster.status_reason ? (
               <>
-                <dt>Reason</dt>
+                <dt>{trans.__('Reason')}</dt>
                 <dd>{cluster.status_reason}</dd>
               </>
             ) : null}
-            <dt>Created</dt>
+            <dt>{trans.__('Created')}</dt>
             <dd>{dateTimeText(cluster.created_at)}</dd>
             {cluster.ready_at ? (
               <>
-                <dt>Ready</dt>
+                <dt>{trans.__('Ready')}</dt>
                 <dd>{dateTimeText(cluster.ready_at)}</dd>
               </>
             ) : null}
             {cluster.expires_at && cluster.is_active ? (
               <>
-                <dt>Expires</dt>
+                <dt>{trans.__('Expires')}</dt>
                 <dd>{dateTimeText(cluster.expires_at)}</dd>
               </>
             ) : null}
             {cluster.finished_at ? (
               <>
-                <dt>Finished</dt>
+                <dt>{trans.__('Finished')}</dt>
                 <dd>{dateTimeText(cluster.finished_at)}</dd>
               </>
             ) : null}
             {cluster.jobflow_id ? (
               <>
-                <dt>Job flow</dt>
+                <dt>{trans.__('Job flow')}</dt>
                 <dd>
                   <code>{cluster.jobflow_id}</code>
                 </dd>
               </>
             ) : null}
           </dl>
-          {cluster.is_active ? (
-            <ClusterActions model={props.model} cluster={cluster} />
+          {cluster.is_active && own ? (
+            <ClusterActions model={model} cluster={cluster} />
           ) : null}
         </div>
       ) : null}
@@ -589,14 +671,15 @@ export function ClustersSection(props: {
   onConnect: (cluster: ICluster) => void;
 }): JSX.Element {
   const { model } = props;
+  const trans = model.trans;
   const now = useNow();
   const filterId = useId('atmo-cluster-filter');
   const clusters = model.clusters;
   const error = model.errors.clusters;
   return (
-    <div className="atmo-Section" aria-label="Clusters">
+    <div className="atmo-Section" aria-label={trans.__('Clusters')}>
       <div className="atmo-Toolbar">
-        <label htmlFor={filterId}>Show</label>
+        <label htmlFor={filterId}>{trans.__('Show')}</label>
         <HTMLSelect
           id={filterId}
           className="atmo-Input atmo-mod-narrow"
@@ -604,7 +687,7 @@ export function ClustersSection(props: {
           onChange={e =>
             model.setClusterFilter(e.target.value as ClusterStatusFilter)
           }
-          options={FILTERS.map(([value, label]) => ({ value, label }))}
+          options={filterOptions(trans)}
         />
         <span className="atmo-Spacer" />
         <button
@@ -612,20 +695,22 @@ export function ClustersSection(props: {
           className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
           onClick={props.onLaunch}
         >
-          Launch cluster…
+          {trans.__('Launch cluster…')}
         </button>
       </div>
       <ErrorMessage message={error} />
       {clusters.length === 0 && !error ? (
         <p className="atmo-Empty">
           {model.loading
-            ? 'Loading…'
+            ? trans.__('Loading…')
             : model.clusterFilter === 'active'
-              ? 'No active clusters. Launch one to get a Spark cluster on EMR.'
-              : 'No clusters to show.'}
+              ? trans.__(
+                  'No active clusters. Launch one to get a Spark cluster on EMR.'
+                )
+              : trans.__('No clusters to show.')}
         </p>
       ) : (
-        <ul className="atmo-List" aria-label="Clusters">
+        <ul className="atmo-List" aria-label={trans.__('Clusters')}>
           {clusters.map(c => (
             <ClusterItem
               key={String(c.id)}
@@ -645,7 +730,7 @@ export function ClustersSection(props: {
           className="jp-Button jp-mod-minimal atmo-More"
           onClick={() => model.showMore('clusters')}
         >
-          Show more
+          {trans.__('Show more')}
         </button>
       ) : null}
     </div>

@@ -2,7 +2,10 @@
  * Small shared React components and hooks of the sidebar and the forms.
  */
 import { Clipboard } from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { Switch } from '@jupyterlab/ui-components';
 import { ISignal } from '@lumino/signaling';
+import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { AtmoApiError } from './request';
@@ -42,6 +45,59 @@ export function useNow(intervalMs = 30000): number {
  */
 export function useId(prefix: string): string {
   return `${prefix}${React.useId()}`;
+}
+
+/**
+ * JupyterLab's `Switch` (a Lumino widget: a `role="switch"` button named by
+ * its label) in a React tree. `onChange` is called for the user's clicks
+ * only, never for `value` changes coming from the props.
+ */
+export function ToolkitSwitch(props: {
+  value: boolean;
+  label: string;
+  caption?: string;
+  disabled?: boolean;
+  className?: string;
+  onChange: (value: boolean) => void;
+}): JSX.Element {
+  const host = React.useRef<HTMLDivElement>(null);
+  const widget = React.useRef<Switch | null>(null);
+  const syncing = React.useRef(false);
+  const onChange = React.useRef(props.onChange);
+  onChange.current = props.onChange;
+
+  React.useEffect(() => {
+    const toggle = new Switch();
+    toggle.valueChanged.connect((_, change) => {
+      if (!syncing.current) {
+        onChange.current(change.newValue);
+      }
+    });
+    widget.current = toggle;
+    Widget.attach(toggle, host.current!);
+    return () => {
+      widget.current = null;
+      toggle.dispose();
+    };
+  }, []);
+
+  React.useEffect(() => {
+    const toggle = widget.current;
+    if (!toggle) {
+      return;
+    }
+    syncing.current = true;
+    toggle.value = props.value;
+    syncing.current = false;
+    toggle.label = props.label;
+    toggle.caption = props.caption ?? '';
+    const button = toggle.node.querySelector('button');
+    if (button) {
+      button.disabled = props.disabled ?? false;
+    }
+  });
+
+  return <div ref={host} className={props.className} />;
 }
 
 /**
@@ -149,7 +205,9 @@ export function ErrorMessage(props: {
 export function CopyButton(props: {
   text: string;
   label: string;
+  trans: TranslationBundle;
 }): JSX.Element {
+  const { trans } = props;
   const [copied, setCopied] = React.useState(false);
   React.useEffect(() => {
     if (!copied) {
@@ -169,9 +227,9 @@ export function CopyButton(props: {
         setCopied(true);
       }}
     >
-      {copied ? 'Copied' : 'Copy'}
+      {copied ? trans.__('Copied') : trans.__('Copy')}
       <span className="atmo-VisuallyHidden" aria-live="polite">
-        {copied ? ' to the clipboard' : ''}
+        {copied ? ' ' + trans.__('to the clipboard') : ''}
       </span>
     </button>
   );
@@ -226,6 +284,7 @@ export function FormButtons(props: {
   busyLabel: string;
   busy: boolean;
   onCancel: () => void;
+  trans: TranslationBundle;
   disabled?: boolean;
 }): JSX.Element {
   return (
@@ -236,7 +295,9 @@ export function FormButtons(props: {
           className="jp-Dialog-button jp-mod-reject jp-mod-styled"
           onClick={props.onCancel}
         >
-          <div className="jp-Dialog-buttonLabel">Cancel</div>
+          <div className="jp-Dialog-buttonLabel">
+            {props.trans.__('Cancel')}
+          </div>
         </button>
         <button
           type="submit"

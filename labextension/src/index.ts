@@ -8,6 +8,7 @@ import { IFileBrowserFactory } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { ICluster, IJob, ObjectId, getConfig } from './api';
@@ -55,7 +56,8 @@ export namespace CommandIDs {
  */
 async function addEmulatorStatus(
   statusBar: IStatusBar,
-  serverSettings: Parameters<typeof getConfig>[0]
+  serverSettings: Parameters<typeof getConfig>[0],
+  trans: TranslationBundle
 ): Promise<void> {
   try {
     const config = await getConfig(serverSettings);
@@ -64,8 +66,11 @@ async function addEmulatorStatus(
     }
     const item = new Widget();
     item.addClass('atmo-EmulatorStatus');
-    item.node.textContent = 'AWS: local emulator';
-    item.node.title = `atmo_lab sends AWS calls to ${config.aws_endpoint}; nothing runs on real AWS.`;
+    item.node.textContent = trans.__('AWS: local emulator');
+    item.node.title = trans.__(
+      'atmo_lab sends AWS calls to %1; nothing runs on real AWS.',
+      config.aws_endpoint
+    );
     statusBar.registerStatusItem('atmo-lab:emulator', {
       item,
       align: 'left',
@@ -90,7 +95,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ICommandPalette,
     INotebookTracker,
     IFileBrowserFactory,
-    IStatusBar
+    IStatusBar,
+    ITranslator
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -99,16 +105,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     palette: ICommandPalette | null,
     notebooks: INotebookTracker | null,
     fileBrowsers: IFileBrowserFactory | null,
-    statusBar: IStatusBar | null
+    statusBar: IStatusBar | null,
+    translator: ITranslator | null
   ): void => {
     const { commands, serviceManager, shell } = app;
-    if (statusBar) {
-      void addEmulatorStatus(statusBar, serviceManager.serverSettings);
-    }
     const model = new AtmoModel({
       serverSettings: serviceManager.serverSettings,
-      refreshMs: refreshIntervalMs(undefined)
+      refreshMs: refreshIntervalMs(undefined),
+      translator
     });
+    const trans = model.trans;
+    if (statusBar) {
+      void addEmulatorStatus(statusBar, serviceManager.serverSettings, trans);
+    }
 
     const showSidebar = (): void => {
       shell.activateById(sidebar.id);
@@ -136,7 +145,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         showSidebar();
         model.reveal({ section: 'clusters', id: cluster.id });
         Notification.success(
-          `Cluster ${cluster.identifier} launched (${cluster.status.toLowerCase()}).`,
+          trans.__(
+            'Cluster %1 launched (%2).',
+            cluster.identifier,
+            cluster.status.toLowerCase()
+          ),
           { autoClose: 5000 }
         );
       }
@@ -153,7 +166,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         job
       });
       if (saved) {
-        Notification.success(`Saved the job ${saved.identifier}.`, {
+        Notification.success(trans.__('Saved the job %1.', saved.identifier), {
           autoClose: 4000
         });
       }
@@ -161,9 +174,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const connectSpark = async (cluster: ICluster): Promise<void> => {
       const { insertConnectCell } = await import('./spark');
-      if (insertConnectCell(notebooks, cluster.identifier)) {
+      if (insertConnectCell(notebooks, cluster.identifier, trans)) {
         Notification.info(
-          `Run the new cell to connect to Spark on ${cluster.identifier}.`,
+          trans.__(
+            'Run the new cell to connect to Spark on %1.',
+            cluster.identifier
+          ),
           { autoClose: 4000 }
         );
       }
@@ -196,7 +212,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const config = model.config;
       if (!config) {
         Notification.error(
-          `atmo_lab is not reachable: ${model.errors.config || 'no answer'}`,
+          trans.__(
+            'atmo_lab is not reachable: %1',
+            model.errors.config || trans.__('no answer')
+          ),
           { autoClose: 6000 }
         );
         return;
@@ -218,12 +237,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       const { scheduleText } = await import('./format');
       Notification.success(
-        `Scheduled ${job.identifier}: ${scheduleText(job)}.`,
+        trans.__('Scheduled %1: %2.', job.identifier, scheduleText(job)),
         {
           autoClose: 10000,
           actions: [
             {
-              label: 'Open job',
+              label: trans.__('Open job'),
               callback: () => {
                 showSidebar();
                 model.reveal({ section: 'jobs', id: job.id });
@@ -237,24 +256,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const noArgs = { args: { type: 'object' as const, properties: {} } };
     commands.addCommand(CommandIDs.open, {
       describedBy: noArgs,
-      label: 'Open the atmo_lab sidebar',
+      label: trans.__('Open the atmo_lab sidebar'),
       icon: atmoIcon,
       execute: showSidebar
     });
     commands.addCommand(CommandIDs.refresh, {
       describedBy: noArgs,
-      label: 'Refresh atmo_lab',
+      label: trans.__('Refresh atmo_lab'),
       execute: () => model.refresh()
     });
     commands.addCommand(CommandIDs.launchCluster, {
       describedBy: noArgs,
-      label: 'Launch an EMR cluster…',
+      label: trans.__('Launch an EMR cluster…'),
       icon: atmoIcon,
       execute: () => launchCluster()
     });
     commands.addCommand(CommandIDs.addKey, {
       describedBy: noArgs,
-      label: 'Add an SSH key…',
+      label: trans.__('Add an SSH key…'),
       execute: () => addKey()
     });
     commands.addCommand(CommandIDs.scheduleNotebook, {
@@ -266,9 +285,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
         }
       },
-      label: args => (args.toolbar ? 'Schedule' : 'Schedule this notebook…'),
-      caption:
-        'Schedule this notebook: run it every day, week, month or on a cron schedule',
+      label: args =>
+        args.toolbar
+          ? trans.__('Schedule')
+          : trans.__('Schedule this notebook…'),
+      caption: trans.__(
+        'Schedule this notebook: run it every day, week, month or on a cron schedule'
+      ),
       icon: scheduleIcon,
       isEnabled: () =>
         notebooks?.currentWidget !== null &&
@@ -283,7 +306,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIDs.scheduleFile, {
       describedBy: noArgs,
-      label: 'Schedule notebook…',
+      label: trans.__('Schedule notebook…'),
       icon: scheduleIcon,
       isVisible: () => {
         const item = fileBrowsers?.tracker.currentWidget
@@ -318,7 +341,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
           }
         }
       },
-      label: 'Open the output of a scheduled notebook',
+      label: trans.__('Open the output of a scheduled notebook'),
       execute: args =>
         openOutput(
           (args.jobId as ObjectId | undefined) ?? null,
@@ -352,9 +375,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
             model.refreshMs = refreshIntervalMs(
               settings.get('refreshInterval').composite
             );
+            model.setShowEveryone(
+              settings.get('showEveryone').composite === true
+            );
           };
           apply();
           settings.changed.connect(apply);
+          // The switch is the setting: a maintainer's choice is kept.
+          model.showEveryoneChanged.connect((_, value) => {
+            if (
+              model.canShowEveryone &&
+              settings.get('showEveryone').composite !== value
+            ) {
+              settings.set('showEveryone', value).catch(reason => {
+                console.warn(
+                  `atmo-lab: cannot save showEveryone: ${errorMessage(reason)}`
+                );
+              });
+            }
+          });
         })
         .catch(reason => {
           console.error(

@@ -4,10 +4,12 @@
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { Time } from '@jupyterlab/coreutils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { IJob, IResult, IRun, ObjectId } from './api';
-import { ErrorMessage, useId, useNow } from './components';
+import { OwnerLabel } from './clusters';
+import { ErrorMessage, ToolkitSwitch, useId, useNow } from './components';
 import {
   bytesText,
   dateTimeText,
@@ -36,15 +38,20 @@ export interface IJobActions {
  * A run's outcome as the server words it ("succeeded", "timed out", …);
  * the EMR state is in the tooltip.
  */
-function OutcomeBadge(props: { run: IRun | null }): JSX.Element {
-  const { run } = props;
+function OutcomeBadge(props: {
+  run: IRun | null;
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { run, trans } = props;
   if (!run) {
-    return <span className="atmo-Badge atmo-mod-done">never ran</span>;
+    return (
+      <span className="atmo-Badge atmo-mod-done">{trans.__('never ran')}</span>
+    );
   }
   return (
     <span
       className={`atmo-Badge atmo-mod-${outcomeTone(run.outcome)}`}
-      title={`EMR state: ${statusLabel(run.status)}`}
+      title={trans.__('EMR state: %1', statusLabel(run.status))}
       data-status={run.status}
       data-outcome={run.outcome}
     >
@@ -58,8 +65,9 @@ function RunRow(props: {
   now: number;
   onOpen: (run: IRun) => void;
   opening: boolean;
+  trans: TranslationBundle;
 }): JSX.Element {
-  const { run, now } = props;
+  const { run, now, trans } = props;
   const failing = failingCellText(run.error);
   return (
     <li
@@ -69,11 +77,11 @@ function RunRow(props: {
       data-outcome={run.outcome}
     >
       <div className="atmo-Run-line">
-        <OutcomeBadge run={run} />
+        <OutcomeBadge run={run} trans={trans} />
         <span
           title={
             run.started_at
-              ? `started ${dateTimeText(run.started_at)}`
+              ? trans.__('started %1', dateTimeText(run.started_at))
               : undefined
           }
         >
@@ -82,13 +90,18 @@ function RunRow(props: {
         <span className="atmo-Muted">
           {durationText(run.started_at, run.finished_at, now)}
         </span>
-        {run.is_manual ? <span className="atmo-Muted">manual</span> : null}
+        {run.is_manual ? (
+          <span className="atmo-Muted">{trans.__('manual')}</span>
+        ) : null}
         {run.output_pruned_at ? (
           <span
             className="atmo-Muted"
-            title={`Deleted ${dateTimeText(run.output_pruned_at)}: only a job's newest runs keep their output`}
+            title={trans.__(
+              "Deleted %1: only a job's newest runs keep their output",
+              dateTimeText(run.output_pruned_at)
+            )}
           >
-            output deleted
+            {trans.__('output deleted')}
           </span>
         ) : hasOutput(run) ? (
           <button
@@ -96,14 +109,14 @@ function RunRow(props: {
             className="jp-Button jp-mod-minimal atmo-SmallButton"
             disabled={props.opening}
             onClick={() => props.onOpen(run)}
-            aria-label={`Open the output of run ${run.id}`}
+            aria-label={trans.__('Open the output of run %1', run.id)}
           >
-            {props.opening ? 'Opening…' : 'Open output'}
+            {props.opening ? trans.__('Opening…') : trans.__('Open output')}
           </button>
         ) : null}
       </div>
       {failing ? (
-        <div className="atmo-Run-error">Failed: {failing}</div>
+        <div className="atmo-Run-error">{trans.__('Failed: %1', failing)}</div>
       ) : run.status_reason && run.outcome !== 'succeeded' ? (
         <div className="atmo-Muted atmo-Run-reason">{run.status_reason}</div>
       ) : null}
@@ -115,7 +128,9 @@ function ResultList(props: {
   title: string;
   results: ReadonlyArray<IResult>;
   onOpen?: (result: IResult) => void;
+  trans: TranslationBundle;
 }): JSX.Element | null {
+  const { trans } = props;
   if (props.results.length === 0) {
     return null;
   }
@@ -139,7 +154,7 @@ function ResultList(props: {
                 className="jp-Button jp-mod-minimal atmo-SmallButton"
                 onClick={() => props.onOpen?.(r)}
               >
-                Open
+                {trans.__('Open')}
               </button>
             ) : null}
             <a
@@ -149,7 +164,7 @@ function ResultList(props: {
               rel="noreferrer"
               download={baseName(r.key)}
             >
-              Download
+              {trans.__('Download')}
             </a>
           </li>
         ))}
@@ -165,10 +180,12 @@ function JobDetails(props: {
   now: number;
 }): JSX.Element {
   const { model, job, actions, now } = props;
+  const trans = model.trans;
+  // Maintainers may run anyone's job; only its owner may change it.
+  const own = job.owner === model.config?.user;
   const [busy, setBusy] = React.useState<string | null>(null);
   const [error, setError] = React.useState('');
   const [opening, setOpening] = React.useState<string | null>(null);
-  const enabledId = useId('atmo-job-enabled');
   // The switch shows the requested state while the PATCH is on its way.
   const [requested, setRequested] = React.useState<boolean | null>(null);
   const enabled = requested ?? job.is_enabled;
@@ -195,14 +212,19 @@ function JobDetails(props: {
 
   const remove = async (): Promise<void> => {
     const result = await showDialog({
-      title: `Delete the job ${job.identifier}?`,
-      body: 'It will not run again and its stored notebook is removed; a running run is stopped. Results already written are kept.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+      title: trans.__('Delete the job %1?', job.identifier),
+      body: trans.__(
+        'It will not run again and its stored notebook is removed; a running run is stopped. Results already written are kept.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Delete') })
+      ]
     });
     if (result.button.accept) {
       await act('delete', async () => {
         await model.deleteJob(job.id);
-        Notification.success(`Deleted the job ${job.identifier}.`, {
+        Notification.success(trans.__('Deleted the job %1.', job.identifier), {
           autoClose: 4000
         });
       });
@@ -232,13 +254,13 @@ function JobDetails(props: {
         <p className="atmo-Description">{job.description}</p>
       ) : null}
       <dl className="atmo-Details">
-        <dt>Notebook</dt>
+        <dt>{trans.__('Notebook')}</dt>
         <dd>{job.notebook_name}</dd>
-        <dt>Schedule</dt>
+        <dt>{trans.__('Schedule')}</dt>
         <dd>{scheduleText(job)}</dd>
         {job.next_run_at && job.is_enabled && !job.expired_date ? (
           <>
-            <dt>Next run</dt>
+            <dt>{trans.__('Next run')}</dt>
             <dd>
               {job.schedule
                 ? `${dateTimeText(job.next_run_at, job.timezone || 'UTC')} (${job.timezone || 'UTC'})`
@@ -246,24 +268,34 @@ function JobDetails(props: {
             </dd>
           </>
         ) : null}
-        <dt>Runs on</dt>
+        <dt>{trans.__('Runs on')}</dt>
         <dd>
           {job.executor === 'local'
-            ? 'this machine (papermill)'
-            : `EMR ${job.emr_release}, ${job.size} ${job.size === 1 ? 'node' : 'nodes'}`}
+            ? trans.__('this machine (papermill)')
+            : trans._n(
+                'EMR %2, %1 node',
+                'EMR %2, %1 nodes',
+                job.size,
+                job.emr_release
+              )}
         </dd>
-        <dt>Timeout</dt>
-        <dd>{job.job_timeout_hours} h</dd>
-        <dt>Results</dt>
+        <dt>{trans.__('Timeout')}</dt>
+        <dd>{trans.__('%1 h', job.job_timeout_hours)}</dd>
+        <dt>{trans.__('Results')}</dt>
         <dd>{job.result_visibility}</dd>
-        <dt>Active</dt>
+        <dt>{trans.__('Active')}</dt>
         <dd>
-          from {dateTimeText(job.start_date)}
-          {job.end_date ? ` until ${dateTimeText(job.end_date)}` : ''}
+          {job.end_date
+            ? trans.__(
+                'from %1 until %2',
+                dateTimeText(job.start_date),
+                dateTimeText(job.end_date)
+              )
+            : trans.__('from %1', dateTimeText(job.start_date))}
         </dd>
         {parameters.length > 0 ? (
           <>
-            <dt>Parameters</dt>
+            <dt>{trans.__('Parameters')}</dt>
             <dd>
               <ul className="atmo-Params">
                 {parameters.map(([name, value]) => (
@@ -281,73 +313,79 @@ function JobDetails(props: {
       <div
         className="atmo-ActionRow"
         role="group"
-        aria-label={`Actions for ${job.identifier}`}
+        aria-label={trans.__('Actions for %1', job.identifier)}
       >
-        <span className="atmo-Switch">
-          <input
-            id={enabledId}
-            type="checkbox"
-            role="switch"
-            checked={enabled}
-            aria-checked={enabled}
+        {own ? (
+          <ToolkitSwitch
+            className="atmo-Switch"
+            value={enabled}
+            label={trans.__('Enabled')}
+            caption={trans.__('Whether the job runs on its schedule')}
             disabled={busy !== null}
-            onChange={e => {
-              const wanted = e.target.checked;
+            onChange={wanted => {
               setRequested(wanted);
               void act('enable', () =>
                 model.updateJob(job.id, { is_enabled: wanted })
               ).then(() => setRequested(null));
             }}
           />
-          <label htmlFor={enabledId}>Enabled</label>
-        </span>
+        ) : null}
         <button
           type="button"
           className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
           disabled={busy !== null || running}
-          title={running ? 'A run is still going' : undefined}
+          title={running ? trans.__('A run is still going') : undefined}
           onClick={() =>
             void act('run', async () => {
               await model.runJob(job.id);
-              Notification.info(`Started a run of ${job.identifier}.`, {
-                autoClose: 4000
-              });
+              Notification.info(
+                trans.__('Started a run of %1.', job.identifier),
+                { autoClose: 4000 }
+              );
             })
           }
         >
-          {busy === 'run' ? 'Starting…' : 'Run now'}
+          {busy === 'run' ? trans.__('Starting…') : trans.__('Run now')}
         </button>
-        <button
-          type="button"
-          className="jp-Button jp-mod-styled atmo-SmallButton"
-          disabled={busy !== null}
-          onClick={() => actions.edit(job)}
-        >
-          Edit…
-        </button>
-        <button
-          type="button"
-          className="jp-Button jp-mod-styled jp-mod-warn atmo-SmallButton"
-          disabled={busy !== null}
-          onClick={() => void remove()}
-        >
-          {busy === 'delete' ? 'Deleting…' : 'Delete'}
-        </button>
+        {own ? (
+          <>
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled atmo-SmallButton"
+              disabled={busy !== null}
+              onClick={() => actions.edit(job)}
+            >
+              {trans.__('Edit…')}
+            </button>
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled jp-mod-warn atmo-SmallButton"
+              disabled={busy !== null}
+              onClick={() => void remove()}
+            >
+              {busy === 'delete' ? trans.__('Deleting…') : trans.__('Delete')}
+            </button>
+          </>
+        ) : null}
       </div>
       <ErrorMessage message={error} />
-      <h4 className="atmo-Subheading">Runs</h4>
+      <h4 className="atmo-Subheading">{trans.__('Runs')}</h4>
       <ErrorMessage message={model.errors[`runs:${job.id}`]} />
       {runs === undefined ? (
-        <p className="atmo-Muted">Loading runs…</p>
+        <p className="atmo-Muted">{trans.__('Loading runs…')}</p>
       ) : runs.length === 0 ? (
-        <p className="atmo-Muted">No runs yet.</p>
+        <p className="atmo-Muted">{trans.__('No runs yet.')}</p>
       ) : (
-        <ul className="atmo-Runs" aria-label={`Runs of ${job.identifier}`}>
+        <ul
+          className="atmo-Runs"
+          aria-label={trans.__('Runs of %1', job.identifier)}
+        >
           {runs.map(run => (
             <RunRow
               key={String(run.id)}
               run={run}
               now={now}
+              trans={trans}
               opening={opening === `run:${run.id}`}
               onOpen={r => void open(r.id, `run:${r.id}`)}
             />
@@ -358,11 +396,16 @@ function JobDetails(props: {
       {results ? (
         <>
           <ResultList
-            title="Result files"
+            title={trans.__('Result files')}
             results={results.data}
             onOpen={r => void open(runIdOfKey(r.key), `result:${r.key}`)}
+            trans={trans}
           />
-          <ResultList title="Logs" results={results.logs} />
+          <ResultList
+            title={trans.__('Logs')}
+            results={results.logs}
+            trans={trans}
+          />
         </>
       ) : null}
     </div>
@@ -377,7 +420,8 @@ function JobItem(props: {
   actions: IJobActions;
   now: number;
 }): JSX.Element {
-  const { job, now } = props;
+  const { job, now, model } = props;
+  const trans = model.trans;
   const detailsId = useId('atmo-job-details');
   return (
     <li
@@ -398,12 +442,13 @@ function JobItem(props: {
           </span>
           <span className="atmo-Item-title">{job.identifier}</span>
         </button>
-        <OutcomeBadge run={job.latest_run} />
+        <OutcomeBadge run={job.latest_run} trans={trans} />
       </div>
       <div className="atmo-Item-meta">
+        <OwnerLabel owner={job.owner} user={model.config?.user} trans={trans} />
         <span>{scheduleText(job)}</span>
         <span>{nextRunText(job, now)}</span>
-        <span>latest: {runSummary(job.latest_run, now)}</span>
+        <span>{trans.__('latest: %1', runSummary(job.latest_run, now))}</span>
       </div>
       {props.expanded ? (
         <div id={detailsId}>
@@ -429,24 +474,29 @@ export function JobsSection(props: {
   actions: IJobActions;
 }): JSX.Element {
   const { model } = props;
+  const trans = model.trans;
   const now = useNow(10000);
   const error = model.errors.jobs;
   return (
-    <div className="atmo-Section" aria-label="Scheduled notebooks">
+    <div className="atmo-Section" aria-label={trans.__('Scheduled notebooks')}>
       <div className="atmo-Toolbar">
         <span className="atmo-Muted">
-          Schedule a notebook from its toolbar or the file browser.
+          {trans.__(
+            'Schedule a notebook from its toolbar or the file browser.'
+          )}
         </span>
       </div>
       <ErrorMessage message={error} />
       {model.jobs.length === 0 && !error ? (
         <p className="atmo-Empty">
           {model.loading
-            ? 'Loading…'
-            : 'No scheduled notebooks. Open a notebook and press "Schedule" in its toolbar.'}
+            ? trans.__('Loading…')
+            : trans.__(
+                'No scheduled notebooks. Open a notebook and press "Schedule" in its toolbar.'
+              )}
         </p>
       ) : (
-        <ul className="atmo-List" aria-label="Scheduled notebooks">
+        <ul className="atmo-List" aria-label={trans.__('Scheduled notebooks')}>
           {model.jobs.map(job => (
             <JobItem
               key={String(job.id)}
@@ -466,7 +516,7 @@ export function JobsSection(props: {
           className="jp-Button jp-mod-minimal atmo-More"
           onClick={() => model.showMore('jobs')}
         >
-          Show more
+          {trans.__('Show more')}
         </button>
       ) : null}
     </div>

@@ -28,6 +28,7 @@ export function AddKeyForm(props: {
   model: AtmoModel;
   onDone: (key: ISSHKey | null) => void;
 }): JSX.Element {
+  const trans = props.model.trans;
   const [title, setTitle] = React.useState('');
   const [key, setKey] = React.useState('');
   const [errors, setErrors] = React.useState<FieldErrors>({});
@@ -70,7 +71,7 @@ export function AddKeyForm(props: {
     } catch (reason) {
       setErrors(e => ({
         ...e,
-        key: `Cannot read ${file.name}: ${errorMessage(reason)}`
+        key: trans.__('Cannot read %1: %2', file.name, errorMessage(reason))
       }));
     }
   };
@@ -101,7 +102,7 @@ export function AddKeyForm(props: {
     <form
       ref={formRef}
       className="atmo-Form"
-      aria-label="Add an SSH key"
+      aria-label={trans.__('Add an SSH key')}
       noValidate
       onSubmit={e => void submit(e)}
     >
@@ -109,9 +110,11 @@ export function AddKeyForm(props: {
         <Field
           id={keyId}
           field="key"
-          label="Public key"
+          label={trans.__('Public key')}
           errors={errors}
-          hint="The contents of a .pub file, e.g. ~/.ssh/id_ed25519.pub. Never paste a private key."
+          hint={trans.__(
+            'The contents of a .pub file, e.g. ~/.ssh/id_ed25519.pub. Never paste a private key.'
+          )}
         >
           <textarea
             {...controlProps(keyId, 'key', errors, true)}
@@ -133,8 +136,9 @@ export function AddKeyForm(props: {
         </Field>
         <div className="atmo-Field">
           <label htmlFor={fileId} className="atmo-Field-label">
-            …or choose a .pub file
+            {trans.__('…or choose a .pub file')}
           </label>
+          {/* The toolkit has no file picker part: the browser's own. */}
           <input
             id={fileId}
             type="file"
@@ -146,9 +150,9 @@ export function AddKeyForm(props: {
         <Field
           id={titleId}
           field="title"
-          label="Title"
+          label={trans.__('Title')}
           errors={errors}
-          hint="A name for the key, e.g. the computer it is on."
+          hint={trans.__('A name for the key, e.g. the computer it is on.')}
         >
           <InputGroup
             {...controlProps(titleId, 'title', errors, true)}
@@ -165,8 +169,9 @@ export function AddKeyForm(props: {
         <ErrorMessage message={message} />
       </div>
       <FormButtons
-        submitLabel="Add key"
-        busyLabel="Adding…"
+        submitLabel={trans.__('Add key')}
+        busyLabel={trans.__('Adding…')}
+        trans={trans}
         busy={busy}
         onCancel={() => props.onDone(null)}
       />
@@ -180,24 +185,33 @@ export function AddKeyForm(props: {
 export async function openAddKeyDialog(
   model: AtmoModel
 ): Promise<ISSHKey | null> {
-  const key = await showModal<ISSHKey>('Add an SSH key', done => (
+  const trans = model.trans;
+  const key = await showModal<ISSHKey>(trans.__('Add an SSH key'), done => (
     <AddKeyForm model={model} onDone={done} />
   ));
   if (key) {
-    Notification.success(`Added SSH key ${key.title}.`, { autoClose: 4000 });
+    Notification.success(trans.__('Added SSH key %1.', key.title), {
+      autoClose: 4000
+    });
   }
   return key;
 }
 
 function KeyItem(props: { model: AtmoModel; sshKey: ISSHKey }): JSX.Element {
   const { model, sshKey } = props;
+  const trans = model.trans;
   const [busy, setBusy] = React.useState(false);
   const [error, setError] = React.useState('');
   const remove = async (): Promise<void> => {
     const result = await showDialog({
-      title: `Delete the key ${sshKey.title}?`,
-      body: 'Clusters launched with it keep running, but new clusters cannot use it.',
-      buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Delete' })]
+      title: trans.__('Delete the key %1?', sshKey.title),
+      body: trans.__(
+        'Clusters launched with it keep running, but new clusters cannot use it.'
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Delete') })
+      ]
     });
     if (!result.button.accept) {
       return;
@@ -206,7 +220,7 @@ function KeyItem(props: { model: AtmoModel; sshKey: ISSHKey }): JSX.Element {
     setError('');
     try {
       await model.deleteKey(sshKey.id);
-      Notification.success(`Deleted SSH key ${sshKey.title}.`, {
+      Notification.success(trans.__('Deleted SSH key %1.', sshKey.title), {
         autoClose: 4000
       });
     } catch (reason) {
@@ -229,7 +243,7 @@ function KeyItem(props: { model: AtmoModel; sshKey: ISSHKey }): JSX.Element {
         <dd>
           <code>{sshKey.fingerprint_sha256}</code>
         </dd>
-        <dt>Added</dt>
+        <dt>{trans.__('Added')}</dt>
         <dd>{dateTimeText(sshKey.created_at)}</dd>
       </dl>
       <div className="atmo-ActionRow">
@@ -237,10 +251,10 @@ function KeyItem(props: { model: AtmoModel; sshKey: ISSHKey }): JSX.Element {
           type="button"
           className="jp-Button jp-mod-styled jp-mod-warn atmo-SmallButton"
           disabled={busy}
-          aria-label={`Delete the key ${sshKey.title}`}
+          aria-label={trans.__('Delete the key %1', sshKey.title)}
           onClick={() => void remove()}
         >
-          {busy ? 'Deleting…' : 'Delete'}
+          {busy ? trans.__('Deleting…') : trans.__('Delete')}
         </button>
       </div>
       <ErrorMessage message={error} />
@@ -256,12 +270,13 @@ export function KeysSection(props: {
   onAddKey: () => void;
 }): JSX.Element {
   const { model } = props;
+  const trans = model.trans;
   const error = model.errors.keys;
   return (
-    <div className="atmo-Section" aria-label="SSH keys">
+    <div className="atmo-Section" aria-label={trans.__('SSH keys')}>
       <div className="atmo-Toolbar">
         <span className="atmo-Muted">
-          Keys used to log in to your clusters.
+          {trans.__('Keys used to log in to your clusters.')}
         </span>
         <span className="atmo-Spacer" />
         <button
@@ -269,18 +284,20 @@ export function KeysSection(props: {
           className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
           onClick={props.onAddKey}
         >
-          Add key…
+          {trans.__('Add key…')}
         </button>
       </div>
       <ErrorMessage message={error} />
       {model.keys.length === 0 && !error ? (
         <p className="atmo-Empty">
           {model.loading
-            ? 'Loading…'
-            : 'No SSH keys yet. Add the public key of the computer you will connect from.'}
+            ? trans.__('Loading…')
+            : trans.__(
+                'No SSH keys yet. Add the public key of the computer you will connect from.'
+              )}
         </p>
       ) : (
-        <ul className="atmo-List" aria-label="SSH keys">
+        <ul className="atmo-List" aria-label={trans.__('SSH keys')}>
           {model.keys.map(k => (
             <KeyItem key={String(k.id)} model={model} sshKey={k} />
           ))}

@@ -8,6 +8,11 @@
  * reload anything by hand.
  */
 import { ServerConnection } from '@jupyterlab/services';
+import {
+  ITranslator,
+  TranslationBundle,
+  nullTranslator
+} from '@jupyterlab/translation';
 import { IDisposable } from '@lumino/disposable';
 import { Poll } from '@lumino/polling';
 import { ISignal, Signal } from '@lumino/signaling';
@@ -96,6 +101,7 @@ function isNetworkError(reason: unknown): boolean {
 export class AtmoModel implements IDisposable {
   constructor(options: AtmoModel.IOptions) {
     this.serverSettings = options.serverSettings;
+    this.trans = (options.translator ?? nullTranslator).load('atmo_lab');
     this._poll = new Poll({
       auto: options.autoStart ?? true,
       factory: () => this._tick(),
@@ -113,6 +119,11 @@ export class AtmoModel implements IDisposable {
    * The server the model talks to.
    */
   readonly serverSettings: ServerConnection.ISettings;
+
+  /**
+   * The atmo_lab strings of the user's language.
+   */
+  readonly trans: TranslationBundle;
 
   /**
    * Emitted whenever anything shown changed.
@@ -133,6 +144,29 @@ export class AtmoModel implements IDisposable {
    */
   get revealRequested(): ISignal<this, IRevealRequest> {
     return this._revealRequested;
+  }
+
+  /**
+   * Emitted with the new value when `showEveryone` changes.
+   */
+  get showEveryoneChanged(): ISignal<this, boolean> {
+    return this._showEveryoneChanged;
+  }
+
+  /**
+   * Whether the caller may list everyone's clusters and jobs (a maintainer;
+   * false until the config is known).
+   */
+  get canShowEveryone(): boolean {
+    return this._config?.is_maintainer === true;
+  }
+
+  /**
+   * Whether the lists hold everyone's clusters and jobs (`owner=all`), not
+   * only the caller's. Always false for a non-maintainer.
+   */
+  get showEveryone(): boolean {
+    return this._everyoneWanted && this.canShowEveryone;
   }
 
   get config(): IConfig | null {
@@ -256,6 +290,17 @@ export class AtmoModel implements IDisposable {
     this._clusterTotal = null;
     this._changed.emit();
     void this.refresh();
+  }
+
+  /**
+   * List everyone's clusters and jobs, or the caller's only (and fetch
+   * them). Asked before the config is known, it applies once the server
+   * says the caller is a maintainer; for anyone else it changes nothing.
+   */
+  setShowEveryone(value: boolean): void {
+    const before = this.showEveryone;
+    this._everyoneWanted = value;
+    this._everyoneChanged(before);
   }
 
   /**
@@ -443,6 +488,28 @@ export class AtmoModel implements IDisposable {
 
   // -------------------------------------------------------------- internals
 
+  /**
+   * After `showEveryone` may have changed from `before`: start the lists
+   * afresh (the other owners' rows must not linger) and fetch them.
+   */
+  private _everyoneChanged(before: boolean): void {
+    const now = this.showEveryone;
+    if (now === before) {
+      return;
+    }
+    this._clusterLimit = PAGE_STEP;
+    this._jobLimit = PAGE_STEP;
+    this._clusters = [];
+    this._jobs = [];
+    this._clusterTotal = null;
+    this._jobTotal = null;
+    this._moreClusters = false;
+    this._moreJobs = false;
+    this._showEveryoneChanged.emit(now);
+    this._changed.emit();
+    void this.refresh();
+  }
+
   private async _clusterAction(request: Promise<ICluster>): Promise<ICluster> {
     const cluster = await request;
     this._clusters = upsert(this._clusters, cluster);
@@ -481,10 +548,23 @@ export class AtmoModel implements IDisposable {
       )
     ];
     if (!this._config) {
-      parts.push(this._loadConfig());
+      // Whether the lists are everyone's depends on the caller's role.
+      if (this._everyoneWanted) {
+        await this._loadConfig();
+      } else {
+        parts.push(this._loadConfig());
+      }
     }
     if (this._visible || this._updatedAt === 0) {
-      parts.push(this._loadLists());
+      // Fetched again when the owner setting changed meanwhile (the role
+      // arrived with the config, or the switch was flipped).
+      parts.push(
+        this._loadLists().then(async fresh => {
+          if (!fresh) {
+            await this._loadLists();
+          }
+        })
+      );
     }
     for (const key of this._watchedJobs) {
       parts.push(this._loadJobDetails(key, false));
@@ -515,7 +595,11 @@ export class AtmoModel implements IDisposable {
         getConfig(this.serverSettings),
         listReleases(this.serverSettings)
       ]);
+      const before = this.showEveryone;
       this._config = config;
+      if (this.showEveryone !== before) {
+        this._showEveryoneChanged.emit(this.showEveryone);
+      }
       this._releases = releases;
       this._setError('config', null);
       this._dirty = true;
@@ -524,19 +608,27 @@ export class AtmoModel implements IDisposable {
     }
   }
 
-  private async _loadLists(): Promise<void> {
+  /**
+   * Fetch the lists; false when the owner setting changed while they were
+   * fetched (and so the clusters and jobs were dropped).
+   */
+  private async _loadLists(): Promise<boolean> {
     const filter = this._clusterFilter;
+    const everyone = this.showEveryone;
+    const owner = everyone ? 'all' : undefined;
     const [clusters, keys, jobs] = await Promise.allSettled([
       listClustersPage(this.serverSettings, {
         status: filter,
+        owner,
         limit: this._clusterLimit
       }),
       listKeys(this.serverSettings),
-      listJobsPage(this.serverSettings, { limit: this._jobLimit })
+      listJobsPage(this.serverSettings, { owner, limit: this._jobLimit })
     ]);
+    // A filter or owner change while these requests ran: their answers are stale.
+    const current = everyone === this.showEveryone;
     if (clusters.status === 'fulfilled') {
-      // A filter change while this request ran: its answer is stale.
-      if (filter === this._clusterFilter) {
+      if (current && filter === this._clusterFilter) {
         this._clusters = this._reconciled(this._clusters, clusters.value.items);
         if (this._moreClusters !== (clusters.value.next_cursor !== null)) {
           this._moreClusters = clusters.value.next_cursor !== null;
@@ -561,14 +653,16 @@ export class AtmoModel implements IDisposable {
       this._setError('keys', keys.reason);
     }
     if (jobs.status === 'fulfilled') {
-      this._jobs = this._reconciled(this._jobs, jobs.value.items);
-      if (this._moreJobs !== (jobs.value.next_cursor !== null)) {
-        this._moreJobs = jobs.value.next_cursor !== null;
-        this._dirty = true;
-      }
-      if (this._jobTotal !== jobs.value.total) {
-        this._jobTotal = jobs.value.total;
-        this._dirty = true;
+      if (current) {
+        this._jobs = this._reconciled(this._jobs, jobs.value.items);
+        if (this._moreJobs !== (jobs.value.next_cursor !== null)) {
+          this._moreJobs = jobs.value.next_cursor !== null;
+          this._dirty = true;
+        }
+        if (this._jobTotal !== jobs.value.total) {
+          this._jobTotal = jobs.value.total;
+          this._dirty = true;
+        }
       }
       this._setError('jobs', null);
     } else {
@@ -578,6 +672,7 @@ export class AtmoModel implements IDisposable {
       this._dirty = true; // no longer loading
     }
     this._updatedAt = Date.now();
+    return current;
   }
 
   private _reconciled<T extends { id: ObjectId }>(
@@ -628,6 +723,7 @@ export class AtmoModel implements IDisposable {
   private _changed = new Signal<this, void>(this);
   private _notificationsFetched = new Signal<this, INotification[]>(this);
   private _revealRequested = new Signal<this, IRevealRequest>(this);
+  private _showEveryoneChanged = new Signal<this, boolean>(this);
   private _poll: Poll;
   private _config: IConfig | null = null;
   private _releases: ReadonlyArray<IRelease> = [];
@@ -638,6 +734,7 @@ export class AtmoModel implements IDisposable {
   private _results = new Map<string, IJobResults>();
   private _watchedJobs = new Set<string>();
   private _clusterFilter: ClusterStatusFilter = 'active';
+  private _everyoneWanted = false;
   private _clusterLimit = PAGE_STEP;
   private _jobLimit = PAGE_STEP;
   private _moreClusters = false;
@@ -661,5 +758,7 @@ export namespace AtmoModel {
     refreshMs: number;
     /** start polling at once (default true; tests pass false) */
     autoStart?: boolean;
+    /** the application's translator (default: none, English) */
+    translator?: ITranslator | null;
   }
 }

@@ -55,15 +55,20 @@ export class NotificationBridge {
             action.hours
           );
           Notification.success(
-            `Cluster ${cluster.identifier} extended: it now ${expiryText(cluster, Date.now())}.`,
+            model.trans.__(
+              'Cluster %1 extended: it now %2.',
+              cluster.identifier,
+              expiryText(cluster, Date.now())
+            ),
             { autoClose: 5000 }
           );
         } catch (reason) {
           Notification.error(
-            `Cannot extend the cluster: ${errorMessage(reason)}`,
-            {
-              autoClose: false
-            }
+            model.trans.__(
+              'Cannot extend the cluster: %1',
+              errorMessage(reason)
+            ),
+            { autoClose: false }
           );
         }
         return;

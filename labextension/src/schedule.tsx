@@ -1,6 +1,7 @@
 /**
  * The "Schedule this notebook" form, also used to edit a job.
  */
+import { TranslationBundle } from '@jupyterlab/translation';
 import { HTMLSelect, InputGroup } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
@@ -154,7 +155,9 @@ function useSchedulePreview(
         .then(preview => {
           if (!cancelled) {
             const problem =
-              preview.runs.length === 0 ? 'This schedule never runs.' : '';
+              preview.runs.length === 0
+                ? model.trans.__('This schedule never runs.')
+                : '';
             setState({ preview, problem });
           }
         })
@@ -224,7 +227,9 @@ function ParameterRows(props: {
   errors: FieldErrors;
   onChange: (rows: IParameterRow[]) => void;
   skipped: string[];
+  trans: TranslationBundle;
 }): JSX.Element {
+  const { trans } = props;
   const legendId = useId('atmo-params');
   const update = (index: number, row: Partial<IParameterRow>): void => {
     const copy = props.rows.map((r, i) => (i === index ? { ...r, ...row } : r));
@@ -238,20 +243,19 @@ function ParameterRows(props: {
       }
       data-field="parameters"
     >
-      <legend id={legendId}>Parameters</legend>
+      <legend id={legendId}>{trans.__('Parameters')}</legend>
       <p className="atmo-Field-hint">
-        Passed to papermill; prefilled from the cell tagged{' '}
-        <code>parameters</code>. Values are JSON (<code>3</code>,{' '}
-        <code>"text"</code>, <code>true</code>, <code>[1, 2]</code>); anything
-        else is sent as text.
+        {trans.__(
+          'Passed to papermill; prefilled from the cell tagged "parameters". Values are JSON (3, "text", true, [1, 2]); anything else is sent as text.'
+        )}
       </p>
       {props.rows.map((row, index) => (
         <div className="atmo-ParamRow" key={index}>
           <InputGroup
             className="atmo-Input"
             type="text"
-            aria-label={`Name of parameter ${index + 1}`}
-            placeholder="name"
+            aria-label={trans.__('Name of parameter %1', index + 1)}
+            placeholder={trans.__('name')}
             spellCheck={false}
             value={row.name}
             onChange={e => update(index, { name: e.target.value })}
@@ -260,8 +264,11 @@ function ParameterRows(props: {
           <InputGroup
             className="atmo-Input"
             type="text"
-            aria-label={`Value of parameter ${row.name || index + 1}`}
-            placeholder="value"
+            aria-label={trans.__(
+              'Value of parameter %1',
+              row.name || index + 1
+            )}
+            placeholder={trans.__('value')}
             spellCheck={false}
             value={row.value}
             onChange={e => update(index, { value: e.target.value })}
@@ -272,7 +279,7 @@ function ParameterRows(props: {
           <button
             type="button"
             className="jp-Button jp-mod-minimal atmo-SmallButton"
-            aria-label={`Remove parameter ${row.name || index + 1}`}
+            aria-label={trans.__('Remove parameter %1', row.name || index + 1)}
             onClick={() =>
               props.onChange(props.rows.filter((_, i) => i !== index))
             }
@@ -286,12 +293,14 @@ function ParameterRows(props: {
         className="jp-Button jp-mod-minimal atmo-SmallButton"
         onClick={() => props.onChange([...props.rows, { name: '', value: '' }])}
       >
-        Add parameter
+        {trans.__('Add parameter')}
       </button>
       {props.skipped.length > 0 ? (
         <p className="atmo-Field-hint">
-          Not offered from the parameters cell (not a plain value, or set by
-          atmo_lab): {props.skipped.join(', ')}.
+          {trans.__(
+            'Not offered from the parameters cell (not a plain value, or set by atmo_lab): %1.',
+            props.skipped.join(', ')
+          )}
         </p>
       ) : null}
       {props.errors.parameters ? (
@@ -313,6 +322,8 @@ export function ScheduleForm(props: {
   onDone: (job: IJob | null) => void;
 }): JSX.Element {
   const { model, config, target } = props;
+  const trans = model.trans;
+  const taken = trans.__('This identifier is taken: choose another.');
   useSignal(model.changed);
   const editing = target.kind === 'edit';
   const [values, setValues] = React.useState<IScheduleValues>(() =>
@@ -393,7 +404,7 @@ export function ScheduleForm(props: {
         : null) ??
       (availability.state === 'taken' &&
       availability.identifier === values.identifier
-        ? 'This identifier is taken: choose another.'
+        ? taken
         : undefined));
   const shownErrors: FieldErrors = identifierError
     ? { ...errors, identifier: identifierError }
@@ -407,7 +418,7 @@ export function ScheduleForm(props: {
       availability.state === 'taken' &&
       availability.identifier === values.identifier
     ) {
-      found.identifier = 'This identifier is taken: choose another.';
+      found.identifier = taken;
     }
     setErrors(found);
     setMessage('');
@@ -446,16 +457,18 @@ export function ScheduleForm(props: {
     values
   );
   const availabilityText: { [state: string]: string } = {
-    checking: 'Checking…',
-    available: 'Available.',
-    unknown: 'Could not check whether it is free.'
+    checking: trans.__('Checking…'),
+    available: trans.__('Available.'),
+    unknown: trans.__('Could not check whether it is free.')
   };
   return (
     <form
       ref={formRef}
       className="atmo-Form atmo-ScheduleForm"
       aria-label={
-        editing ? 'Edit the scheduled notebook' : 'Schedule this notebook'
+        editing
+          ? trans.__('Edit the scheduled notebook')
+          : trans.__('Schedule this notebook')
       }
       noValidate
       onSubmit={e => void submit(e)}
@@ -463,12 +476,12 @@ export function ScheduleForm(props: {
       <div className="jp-Dialog-body">
         {target.kind === 'create' ? (
           <p className="atmo-Muted">
-            Notebook: <code>{target.notebookPath}</code> (the saved version is
-            uploaded).
+            {trans.__('Notebook:')} <code>{target.notebookPath}</code>{' '}
+            {trans.__('(the saved version is uploaded).')}
           </p>
         ) : (
           <p className="atmo-Muted">
-            Job <strong>{target.job.identifier}</strong> (
+            {trans.__('Job')} <strong>{target.job.identifier}</strong> (
             {target.job.notebook_name})
           </p>
         )}
@@ -476,14 +489,16 @@ export function ScheduleForm(props: {
           <Field
             id={ids.identifier}
             field="identifier"
-            label="Identifier"
+            label={trans.__('Identifier')}
             errors={shownErrors}
             hint={
               <span aria-live="polite">
                 {identifierError
                   ? ''
                   : (availabilityText[availability.state] ?? '')}{' '}
-                Unique across all users; lowercase letters, digits and dashes.
+                {trans.__(
+                  'Unique across all users; lowercase letters, digits and dashes.'
+                )}
               </span>
             }
           >
@@ -502,7 +517,7 @@ export function ScheduleForm(props: {
         <Field
           id={ids.description}
           field="description"
-          label="Description"
+          label={trans.__('Description')}
           errors={errors}
         >
           <textarea
@@ -515,11 +530,11 @@ export function ScheduleForm(props: {
           />
         </Field>
         <fieldset className="atmo-Fieldset">
-          <legend>Schedule</legend>
+          <legend>{trans.__('Schedule')}</legend>
           <div
             className="atmo-Radios"
             role="radiogroup"
-            aria-label="Kind of schedule"
+            aria-label={trans.__('Kind of schedule')}
           >
             <label>
               <input
@@ -528,7 +543,7 @@ export function ScheduleForm(props: {
                 checked={values.kind === 'interval'}
                 onChange={() => set('kind', 'interval')}
               />{' '}
-              Interval
+              {trans.__('Interval')}
             </label>
             <label>
               <input
@@ -537,14 +552,14 @@ export function ScheduleForm(props: {
                 checked={values.kind === 'cron'}
                 onChange={() => set('kind', 'cron')}
               />{' '}
-              Cron expression
+              {trans.__('Cron expression')}
             </label>
           </div>
           {values.kind === 'interval' ? (
             <Field
               id={ids.interval}
               field="interval_in_hours"
-              label="Runs"
+              label={trans.__('Runs')}
               errors={errors}
             >
               <HTMLSelect
@@ -563,9 +578,11 @@ export function ScheduleForm(props: {
               <Field
                 id={ids.cron}
                 field="schedule"
-                label="Cron expression"
+                label={trans.__('Cron expression')}
                 errors={errors}
-                hint="minute hour day-of-month month day-of-week, e.g. 0 6 * * 1 = Mondays at 06:00"
+                hint={trans.__(
+                  'minute hour day-of-month month day-of-week, e.g. 0 6 * * 1 = Mondays at 06:00'
+                )}
               >
                 <InputGroup
                   {...controlProps(ids.cron, 'schedule', errors, true)}
@@ -579,7 +596,7 @@ export function ScheduleForm(props: {
               <Field
                 id={ids.timezone}
                 field="timezone"
-                label="Time zone"
+                label={trans.__('Time zone')}
                 errors={errors}
               >
                 <InputGroup
@@ -604,7 +621,9 @@ export function ScheduleForm(props: {
               <span className="atmo-Muted">{previewProblem}</span>
             ) : preview === null ? null : (
               <>
-                <span>Next runs ({previewZone(values, preview)}):</span>
+                <span>
+                  {trans.__('Next runs (%1):', previewZone(values, preview))}
+                </span>
                 <ol>
                   {preview.runs.map(run => (
                     <li key={run}>
@@ -612,7 +631,9 @@ export function ScheduleForm(props: {
                         new Date(run),
                         previewZone(values, preview)
                       )}
-                      {Date.parse(run) <= previewNow + 60000 ? ' (now)' : ''}
+                      {Date.parse(run) <= previewNow + 60000
+                        ? ' ' + trans.__('(now)')
+                        : ''}
                     </li>
                   ))}
                 </ol>
@@ -623,9 +644,9 @@ export function ScheduleForm(props: {
             <Field
               id={ids.start}
               field="start_date"
-              label="Start"
+              label={trans.__('Start')}
               errors={errors}
-              hint={editing ? undefined : 'Empty: now.'}
+              hint={editing ? undefined : trans.__('Empty: now.')}
             >
               <InputGroup
                 {...controlProps(ids.start, 'start_date', errors, !editing)}
@@ -638,9 +659,9 @@ export function ScheduleForm(props: {
             <Field
               id={ids.end}
               field="end_date"
-              label="End"
+              label={trans.__('End')}
               errors={errors}
-              hint="Empty: never."
+              hint={trans.__('Empty: never.')}
             >
               <InputGroup
                 {...controlProps(ids.end, 'end_date', errors, true)}
@@ -653,12 +674,12 @@ export function ScheduleForm(props: {
           </div>
         </fieldset>
         <fieldset className="atmo-Fieldset">
-          <legend>Execution</legend>
+          <legend>{trans.__('Execution')}</legend>
           <div className="atmo-Row">
             <Field
               id={ids.executor}
               field="executor"
-              label="Runs on"
+              label={trans.__('Runs on')}
               errors={errors}
             >
               <HTMLSelect
@@ -669,17 +690,23 @@ export function ScheduleForm(props: {
                   set('executor', e.target.value as IScheduleValues['executor'])
                 }
                 options={[
-                  { value: 'emr', label: 'a new EMR cluster per run' },
-                  { value: 'local', label: 'this machine (papermill)' }
+                  {
+                    value: 'emr',
+                    label: trans.__('a new EMR cluster per run')
+                  },
+                  {
+                    value: 'local',
+                    label: trans.__('this machine (papermill)')
+                  }
                 ]}
               />
             </Field>
             <Field
               id={ids.timeout}
               field="job_timeout_hours"
-              label="Timeout (hours)"
+              label={trans.__('Timeout (hours)')}
               errors={errors}
-              hint="1–24; a run is stopped after it."
+              hint={trans.__('1–24; a run is stopped after it.')}
             >
               <InputGroup
                 {...controlProps(
@@ -702,12 +729,12 @@ export function ScheduleForm(props: {
               <Field
                 id={ids.size}
                 field="size"
-                label="Cluster size"
+                label={trans.__('Cluster size')}
                 errors={errors}
                 hint={
                   config.max_cluster_size === null
-                    ? 'Nodes.'
-                    : `Nodes, at most ${config.max_cluster_size}.`
+                    ? trans.__('Nodes.')
+                    : trans.__('Nodes, at most %1.', config.max_cluster_size)
                 }
               >
                 <InputGroup
@@ -726,15 +753,16 @@ export function ScheduleForm(props: {
                 value={values.emr_release}
                 errors={errors}
                 onChange={v => set('emr_release', v)}
+                trans={trans}
               />
             </div>
           ) : null}
           <div
             className="atmo-Radios"
             role="radiogroup"
-            aria-label="Result visibility"
+            aria-label={trans.__('Result visibility')}
           >
-            <span className="atmo-Field-label">Results</span>
+            <span className="atmo-Field-label">{trans.__('Results')}</span>
             <label>
               <input
                 type="radio"
@@ -742,7 +770,7 @@ export function ScheduleForm(props: {
                 checked={values.result_visibility === 'private'}
                 onChange={() => set('result_visibility', 'private')}
               />{' '}
-              private
+              {trans.__('private')}
             </label>
             <label>
               <input
@@ -751,7 +779,7 @@ export function ScheduleForm(props: {
                 checked={values.result_visibility === 'public'}
                 onChange={() => set('result_visibility', 'public')}
               />{' '}
-              public
+              {trans.__('public')}
             </label>
           </div>
           {errors.result_visibility ? (
@@ -763,12 +791,14 @@ export function ScheduleForm(props: {
           errors={errors}
           skipped={facts?.skipped ?? []}
           onChange={rows => set('parameters', rows)}
+          trans={trans}
         />
         <ErrorMessage message={message} />
       </div>
       <FormButtons
-        submitLabel={editing ? 'Save' : 'Schedule'}
-        busyLabel={editing ? 'Saving…' : 'Scheduling…'}
+        submitLabel={editing ? trans.__('Save') : trans.__('Schedule')}
+        busyLabel={editing ? trans.__('Saving…') : trans.__('Scheduling…')}
+        trans={trans}
         busy={busy}
         onCancel={() => props.onDone(null)}
       />
@@ -797,8 +827,8 @@ export function openScheduleDialog(
 ): Promise<IJob | null> {
   const title =
     target.kind === 'edit'
-      ? `Edit ${target.job.identifier}`
-      : 'Schedule this notebook';
+      ? model.trans.__('Edit %1', target.job.identifier)
+      : model.trans.__('Schedule this notebook');
   return showModal<IJob>(
     title,
     done => (

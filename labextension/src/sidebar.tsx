@@ -7,12 +7,13 @@ import {
   ToolbarButtonComponent,
   refreshIcon
 } from '@jupyterlab/ui-components';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { ICluster, IJob, ObjectId } from './api';
 import { ClustersSection } from './clusters';
-import { ErrorMessage, useSignal } from './components';
+import { ErrorMessage, ToolkitSwitch, useSignal } from './components';
 import { listCountText } from './format';
 import { atmoIcon } from './icons';
 import { JobsSection } from './jobs';
@@ -31,11 +32,18 @@ export interface ISidebarActions {
   openOutput: (jobId: ObjectId, runId: ObjectId | null) => Promise<unknown>;
 }
 
-const SECTIONS: Array<[Section, string]> = [
-  ['clusters', 'Clusters'],
-  ['jobs', 'Jobs'],
-  ['keys', 'Keys']
-];
+const SECTIONS: Section[] = ['clusters', 'jobs', 'keys'];
+
+function sectionLabel(section: Section, trans: TranslationBundle): string {
+  switch (section) {
+    case 'clusters':
+      return trans.__('Clusters');
+    case 'jobs':
+      return trans.__('Jobs');
+    case 'keys':
+      return trans.__('Keys');
+  }
+}
 
 function tabId(section: Section): string {
   return `atmo-tab-${section}`;
@@ -57,6 +65,7 @@ function SidebarView(props: {
   actions: ISidebarActions;
 }): JSX.Element {
   const { model, actions } = props;
+  const trans = model.trans;
   useSignal(model.changed);
   const [section, setSection] = React.useState<Section>('clusters');
   const [expandedClusters, setExpandedClusters] = React.useState<
@@ -113,9 +122,9 @@ function SidebarView(props: {
     if (event.target !== tabs || !tabs.activeid) {
       return;
     }
-    const chosen = SECTIONS.find(([s]) => tabId(s) === tabs.activeid);
+    const chosen = SECTIONS.find(s => tabId(s) === tabs.activeid);
     if (chosen) {
-      setSection(chosen[0]);
+      setSection(chosen);
     }
   };
 
@@ -144,23 +153,41 @@ function SidebarView(props: {
           <atmoIcon.react tag="span" className="atmo-Title-icon" />
           atmo_lab
         </h2>
-        <ToolbarButtonComponent
-          icon={refreshIcon}
-          label=""
-          tooltip="Refresh now"
-          onClick={() => void model.refresh()}
-        />
+        <div className="atmo-HeaderTools">
+          {model.canShowEveryone ? (
+            <ToolkitSwitch
+              className="atmo-Everyone"
+              value={model.showEveryone}
+              label={trans.__("Everyone's")}
+              caption={trans.__(
+                "Show every user's clusters and jobs, not only yours (maintainers only)"
+              )}
+              onChange={value => model.setShowEveryone(value)}
+            />
+          ) : null}
+          <ToolbarButtonComponent
+            icon={refreshIcon}
+            label=""
+            tooltip={trans.__('Refresh now')}
+            onClick={() => void model.refresh()}
+          />
+        </div>
       </header>
       {config ? (
         <p className="atmo-Muted atmo-Who">
-          {config.user}
-          {config.is_maintainer ? ' (maintainer)' : ''} · {config.region}
+          {config.is_maintainer
+            ? trans.__('%1 (maintainer)', config.user)
+            : config.user}{' '}
+          · {config.region}
           {config.is_local_emulator ? (
             <span
               className="atmo-Badge atmo-Emulator"
-              title={`AWS calls go to ${config.aws_endpoint ?? 'a local emulator'}: nothing runs on real AWS`}
+              title={trans.__(
+                'AWS calls go to %1: nothing runs on real AWS',
+                config.aws_endpoint ?? trans.__('a local emulator')
+              )}
             >
-              AWS: local emulator
+              {trans.__('AWS: local emulator')}
             </span>
           ) : null}
         </p>
@@ -168,26 +195,29 @@ function SidebarView(props: {
       <ErrorMessage
         message={
           connection
-            ? `Cannot reach the atmo_lab server extension: ${connection}`
+            ? trans.__(
+                'Cannot reach the atmo_lab server extension: %1',
+                connection
+              )
             : ''
         }
       />
       <Tabs
         className="atmo-Tabs"
-        aria-label="atmo_lab sections"
+        aria-label={trans.__('atmo_lab sections')}
         activeid={tabId(section)}
         activeindicator={false}
         onChange={onTabChange}
       >
-        {SECTIONS.map(([value, label]) => (
+        {SECTIONS.map(value => (
           <Tab key={value} id={tabId(value)} className="atmo-Tab">
-            {label}
+            {sectionLabel(value, trans)}
             {counts[value] ? (
               <span className="atmo-Count">{counts[value]}</span>
             ) : null}
           </Tab>
         ))}
-        {SECTIONS.map(([value]) => (
+        {SECTIONS.map(value => (
           <TabPanel
             key={value}
             id={`atmo-panel-${value}`}
@@ -232,7 +262,9 @@ export class AtmoSidebar extends ReactWidget {
     this.id = 'atmo-lab-sidebar';
     this.addClass('atmo-Sidebar');
     this.title.icon = atmoIcon;
-    this.title.caption = 'atmo_lab: clusters, scheduled notebooks and SSH keys';
+    this.title.caption = model.trans.__(
+      'atmo_lab: clusters, scheduled notebooks and SSH keys'
+    );
   }
 
   readonly model: AtmoModel;

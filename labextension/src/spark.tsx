@@ -4,6 +4,7 @@
  */
 import { Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import { ICluster } from './api';
@@ -43,12 +44,16 @@ export function connectCode(identifier: string): string {
  */
 export function insertConnectCell(
   notebooks: INotebookTracker | null,
-  identifier: string
+  identifier: string,
+  trans: TranslationBundle
 ): boolean {
   const panel = notebooks?.currentWidget;
   if (!panel || !panel.content.model) {
     Notification.warning(
-      `Open a notebook first: Connect inserts a cell that connects it to ${identifier}.`,
+      trans.__(
+        'Open a notebook first: Connect inserts a cell that connects it to %1.',
+        identifier
+      ),
       { autoClose: 6000 }
     );
     return false;
@@ -79,9 +84,11 @@ export function insertConnectCell(
  */
 export function SparkDetails(props: {
   cluster: ICluster;
-  onConnect: (cluster: ICluster) => void;
+  /** absent for someone else's cluster (`atmo_lab.spark` connects to your own) */
+  onConnect?: (cluster: ICluster) => void;
+  trans: TranslationBundle;
 }): JSX.Element | null {
-  const { cluster } = props;
+  const { cluster, trans } = props;
   const spark = sparkFields(cluster);
   const url = spark.spark_connect_url;
   const serving = cluster.is_active && cluster.status !== 'TERMINATING';
@@ -89,32 +96,43 @@ export function SparkDetails(props: {
     <>
       {serving ? (
         <>
-          <dt>Spark</dt>
+          <dt>{trans.__('Spark')}</dt>
           <dd className="atmo-Spark" data-spark-ready={url ? 'true' : 'false'}>
             <span className="atmo-SparkState">
-              {url ? 'Spark ready' : 'starting Spark…'}
+              {url ? trans.__('Spark ready') : trans.__('starting Spark…')}
             </span>
             {url ? <code>{shownEndpoint(url)}</code> : null}
-            <button
-              type="button"
-              className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
-              aria-label={`Connect the current notebook to ${cluster.identifier}`}
-              title="Insert a cell that connects the current notebook to this cluster's Spark"
-              onClick={() => props.onConnect(cluster)}
-            >
-              Connect
-            </button>
+            {props.onConnect ? (
+              <button
+                type="button"
+                className="jp-Button jp-mod-styled jp-mod-accept atmo-SmallButton"
+                aria-label={trans.__(
+                  'Connect the current notebook to %1',
+                  cluster.identifier
+                )}
+                title={trans.__(
+                  "Insert a cell that connects the current notebook to this cluster's Spark"
+                )}
+                onClick={() => props.onConnect?.(cluster)}
+              >
+                {trans.__('Connect')}
+              </button>
+            ) : null}
           </dd>
         </>
       ) : null}
       {spark.ssh_tunnel ? (
         <>
-          <dt>SSH tunnel</dt>
+          <dt>{trans.__('SSH tunnel')}</dt>
           <dd className="atmo-Command">
             <code>{spark.ssh_tunnel}</code>
             <CopyButton
               text={spark.ssh_tunnel}
-              label={`Copy the SSH tunnel command of ${cluster.identifier}`}
+              label={trans.__(
+                'Copy the SSH tunnel command of %1',
+                cluster.identifier
+              )}
+              trans={trans}
             />
           </dd>
         </>

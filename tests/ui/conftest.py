@@ -306,6 +306,11 @@ def page(request: pytest.FixtureRequest, browser: Any, lab: Lab) -> Iterator[Any
 
     On failure a screenshot and the browser console go to test-artifacts/ui/.
     """
+    yield from lab_page(request, browser, lab)
+
+
+def lab_page(request: pytest.FixtureRequest, browser: Any, lab: Lab) -> Iterator[Any]:
+    """What the `page` fixture yields, on any lab (a module's fixture for a lab of its own)."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=EXPECT_TIMEOUT_MS)

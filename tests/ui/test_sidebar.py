@@ -194,8 +194,8 @@ def test_an_expiry_warning_offers_to_extend_by_2_h(page: Any, lab: Lab) -> None:
     from sqlalchemy import create_engine, update
     from sqlalchemy.orm import Session
 
+    from atmo_lab.db import utcnow
     from atmo_lab.emr_clusters.models import Cluster
-    from atmo_lab.store import utcnow
 
     ensure_key(lab)
     key_id = lab.api("GET", "keys")["keys"][0]["id"]
@@ -250,9 +250,9 @@ def test_the_clusters_tab_counts_more_than_a_page(page: Any, lab: Lab) -> None:
     from sqlalchemy import create_engine, delete
     from sqlalchemy.orm import Session
 
+    from atmo_lab.db import utcnow
     from atmo_lab.emr_clusters.models import Cluster
     from atmo_lab.ssh_keys.models import SSHKey  # noqa: F401 (the table clusters.ssh_key_id names)
-    from atmo_lab.store import utcnow
 
     ensure_key(lab)
     key_id = lab.api("GET", "keys")["keys"][0]["id"]

@@ -304,6 +304,140 @@ describe('AtmoModel', () => {
     expect(model.jobTotal).toBeNull(); // a reply without total
   });
 
+  describe("everyone's view", () => {
+    const job = (id: number, owner: string) => ({
+      id,
+      identifier: `j${id}`,
+      owner,
+      latest_run: null
+    });
+
+    /** A server whose lists hold bob's rows too when asked for `owner=all`. */
+    function everyoneServer(isMaintainer: boolean) {
+      const routes = defaultRoutes({
+        clusters: [],
+        keys: [],
+        notifications: []
+      });
+      routes.config = () =>
+        json(200, { ...CONFIG, is_maintainer: isMaintainer });
+      routes.clusters = (_, __, query) =>
+        json(200, {
+          clusters:
+            query.get('owner') === 'all'
+              ? [{ ...cluster(2), owner: 'bob' }, cluster(1)]
+              : [cluster(1)],
+          next_cursor: null
+        });
+      routes.jobs = (_, __, query) =>
+        json(200, {
+          jobs:
+            query.get('owner') === 'all'
+              ? [job(4, 'bob'), job(3, 'ann')]
+              : [job(3, 'ann')],
+          next_cursor: null
+        });
+      return fakeServer(routes);
+    }
+
+    it('is off by default, also for a maintainer', async () => {
+      const { settings, requests } = everyoneServer(true);
+      model = new AtmoModel({
+        serverSettings: settings,
+        refreshMs: 60000,
+        autoStart: false
+      });
+      expect(model.canShowEveryone).toBe(false); // no config yet
+      await model.refresh();
+      expect(model.canShowEveryone).toBe(true);
+      expect(model.showEveryone).toBe(false);
+      expect(model.clusters.map(c => c.owner)).toEqual(['ann']);
+      expect(requests).toContain('GET clusters?status=active&limit=50');
+      expect(requests).toContain('GET jobs?limit=50');
+      expect(requests.filter(r => r.includes('owner='))).toEqual([]);
+    });
+
+    it('cannot be turned on by a non-maintainer', async () => {
+      const { settings, requests } = everyoneServer(false);
+      model = new AtmoModel({
+        serverSettings: settings,
+        refreshMs: 60000,
+        autoStart: false
+      });
+      const seen: boolean[] = [];
+      model.showEveryoneChanged.connect((_, value) => seen.push(value));
+      model.visible = true;
+      await model.refresh();
+      model.setShowEveryone(true);
+      await model.refresh();
+      expect(model.canShowEveryone).toBe(false);
+      expect(model.showEveryone).toBe(false);
+      expect(seen).toEqual([]);
+      expect(model.jobs.map(j => j.owner)).toEqual(['ann']);
+      expect(requests.filter(r => r.includes('owner='))).toEqual([]);
+    });
+
+    it('refetches with owner=all when toggled, pages included', async () => {
+      const { settings, requests } = everyoneServer(true);
+      model = new AtmoModel({
+        serverSettings: settings,
+        refreshMs: 60000,
+        autoStart: false
+      });
+      const seen: boolean[] = [];
+      model.showEveryoneChanged.connect((_, value) => seen.push(value));
+      model.visible = true;
+      await model.refresh();
+      requests.length = 0;
+
+      model.setShowEveryone(true);
+      expect(seen).toEqual([true]);
+      expect(model.showEveryone).toBe(true);
+      expect(model.clusters).toEqual([]); // the caller's rows are not kept
+      await model.refresh();
+      expect(requests).toContain(
+        'GET clusters?status=active&owner=all&limit=50'
+      );
+      expect(requests).toContain('GET jobs?owner=all&limit=50');
+      expect(model.clusters.map(c => c.owner)).toEqual(['bob', 'ann']);
+      expect(model.jobs.map(j => j.owner)).toEqual(['bob', 'ann']);
+
+      // "Show more" and polling keep asking for everyone's.
+      requests.length = 0;
+      model.showMore('jobs');
+      await model.refresh();
+      expect(requests).toContain('GET jobs?owner=all&limit=100');
+      expect(requests).toContain(
+        'GET clusters?status=active&owner=all&limit=50'
+      );
+
+      requests.length = 0;
+      model.setShowEveryone(false);
+      await model.refresh();
+      expect(seen).toEqual([true, false]);
+      expect(requests).toContain('GET jobs?limit=50');
+      expect(requests.filter(r => r.includes('owner='))).toEqual([]);
+      expect(model.jobs.map(j => j.owner)).toEqual(['ann']);
+    });
+
+    it('applies a choice made before the config arrived', async () => {
+      const { settings, requests } = everyoneServer(true);
+      model = new AtmoModel({
+        serverSettings: settings,
+        refreshMs: 60000,
+        autoStart: false
+      });
+      model.setShowEveryone(true); // the setting, loaded first
+      expect(model.showEveryone).toBe(false);
+      await model.refresh();
+      expect(model.showEveryone).toBe(true);
+      expect(model.clusters.map(c => c.owner)).toEqual(['bob', 'ann']);
+      expect(requests.filter(r => r.startsWith('GET clusters'))).toEqual([
+        'GET clusters?status=active&owner=all&limit=50'
+      ]);
+    });
+  });
+
   it('finds the job of a run', async () => {
     const routes = defaultRoutes({ clusters: [], keys: [], notifications: [] });
     routes.jobs = () =>

@@ -1,4 +1,5 @@
-"""Rules of scheduled jobs: intervals, timeouts, executors, identifiers."""
+"""Constants of scheduled jobs: intervals, result visibilities, executors, timeouts, limits,
+the injected parameter and the outcome words."""
 
 from __future__ import annotations
 
@@ -31,6 +32,11 @@ TIMEOUT_UNIT_SECONDS = 3600
 # A run row for an occurrence that did not run (the previous run was still active, or the
 # worker was down); shown in the history, never active.
 MISSED = "MISSED"
+# A run's outcome in words (the API's ``outcome``; its ``status`` stays EMR's).
+SUCCEEDED, FAILED, TIMED_OUT, MISSED_WORD, RUNNING_WORD, STOPPED = (
+    "succeeded", "failed", "timed out", "missed", "running", "stopped",
+)  # fmt: skip
+OUTCOMES = (SUCCEEDED, FAILED, TIMED_OUT, MISSED_WORD, RUNNING_WORD, STOPPED)
 # At most this many skipped occurrences are recorded as missed when a worker comes back.
 MAX_MISSED_RECORDED = 24
 

@@ -1,4 +1,4 @@
-"""Validation of job fields for create and edit (docs/API.md §3.4)."""
+"""Checking the fields of a job for create and edit, and the schedule preview (docs/API.md §3.4)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from ..core import Core
 from ..emr_clusters.releases import resolve_release
 from ..errors import ValidationFailed
 from ..validation import Collector, check_datetime, check_identifier, check_int, iso
-from . import rules
+from . import constants
 from .models import Job
 from .schedule import Schedule, check_cron, check_interval, check_timezone
 
@@ -38,17 +38,17 @@ def check_description(value: object) -> str:
         raise ValidationFailed({"description": "Describe what this job does."})
     if "\x00" in value:  # no store keeps NUL characters in text (PostgreSQL refuses them)
         raise ValidationFailed({"description": "Remove the NUL (\\u0000) characters."})
-    if len(value) > rules.MAX_DESCRIPTION_CHARS:
+    if len(value) > constants.MAX_DESCRIPTION_CHARS:
         raise ValidationFailed(
-            {"description": f"Use at most {rules.MAX_DESCRIPTION_CHARS:,} characters."}
+            {"description": f"Use at most {constants.MAX_DESCRIPTION_CHARS:,} characters."}
         )
     return value.strip()
 
 
 def check_visibility(value: object) -> str:
     if value is None:
-        return rules.RESULT_PRIVATE
-    if value not in rules.RESULT_VISIBILITIES:
+        return constants.RESULT_PRIVATE
+    if value not in constants.RESULT_VISIBILITIES:
         raise ValidationFailed({"result_visibility": "Choose private or public."})
     assert isinstance(value, str)
     return value
@@ -57,7 +57,7 @@ def check_visibility(value: object) -> str:
 def check_executor(value: object, default: str, local_runs: bool = True) -> str:
     if value is None or value == "":
         value = default
-    if value not in rules.EXECUTORS:
+    if value not in constants.EXECUTORS:
         raise ValidationFailed(
             {"executor": "Choose emr (a cluster per run) or local (on this machine)."}
         )
@@ -80,7 +80,7 @@ def parameter_name_problem(name: object) -> str | None:
     Python name that is no keyword, and not the one atmo_lab sets itself."""
     if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
         return f"{name!r} is not a valid Python variable name."
-    if name == rules.SCHEDULED_AT_PARAMETER:
+    if name == constants.SCHEDULED_AT_PARAMETER:
         return f"{name} is set by atmo_lab to each run's scheduled time."
     return None
 
@@ -101,9 +101,9 @@ def check_parameters(value: object) -> dict[str, Any]:
         text = json.dumps(value, allow_nan=False)
     except ValueError:
         raise ValidationFailed({"parameters": "Use JSON values only."}) from None
-    if len(text) > rules.MAX_PARAMETERS_CHARS:
+    if len(text) > constants.MAX_PARAMETERS_CHARS:
         raise ValidationFailed(
-            {"parameters": f"Keep parameters under {rules.MAX_PARAMETERS_CHARS:,} characters."}
+            {"parameters": f"Keep parameters under {constants.MAX_PARAMETERS_CHARS:,} characters."}
         )
     return dict(value)
 
@@ -126,7 +126,7 @@ def _schedule_kind(
     if sent_interval is not None:
         return found.check(check_interval, sent_interval), None
     if "schedule" in body and cron is not None:  # schedule: null goes back to an interval
-        return interval or rules.DEFAULT_INTERVAL, None
+        return interval or constants.DEFAULT_INTERVAL, None
     if "interval_in_hours" in body and cron is None:
         found.check(check_interval, None)
     return interval, cron
@@ -141,14 +141,18 @@ def validate_create(core: Core, body: Mapping[str, Any], now: dt.datetime) -> di
         "description": found.check(check_description, body.get("description")),
         "result_visibility": found.check(check_visibility, body.get("result_visibility")),
         "size": found.check(
-            check_int, body.get("size", rules.DEFAULT_SIZE), "size", 1, settings.max_cluster_size
+            check_int,
+            body.get("size", constants.DEFAULT_SIZE),
+            "size",
+            1,
+            settings.max_cluster_size,
         ),
         "job_timeout_hours": found.check(
             check_int,
-            body.get("job_timeout_hours", rules.DEFAULT_TIMEOUT_HOURS),
+            body.get("job_timeout_hours", constants.DEFAULT_TIMEOUT_HOURS),
             "job_timeout_hours",
-            rules.MIN_TIMEOUT_HOURS,
-            rules.MAX_TIMEOUT_HOURS,
+            constants.MIN_TIMEOUT_HOURS,
+            constants.MAX_TIMEOUT_HOURS,
         ),
         "emr_release": found.check(resolve_release, settings, body.get("emr_release")),
         "timezone": found.check(check_timezone, body.get("timezone")),
@@ -159,7 +163,7 @@ def validate_create(core: Core, body: Mapping[str, Any], now: dt.datetime) -> di
         "is_enabled": found.check(check_bool, body.get("is_enabled", True), "is_enabled"),
     }
     fields["interval_in_hours"], fields["schedule"] = _schedule_kind(
-        found, body, (rules.DEFAULT_INTERVAL, None)
+        found, body, (constants.DEFAULT_INTERVAL, None)
     )
     start = body.get("start_date")
     fields["start_date"] = (
@@ -186,7 +190,7 @@ def validate_update(
         "result_visibility": lambda v: check_visibility(v),
         "size": lambda v: check_int(v, "size", 1, settings.max_cluster_size),
         "job_timeout_hours": lambda v: check_int(
-            v, "job_timeout_hours", rules.MIN_TIMEOUT_HOURS, rules.MAX_TIMEOUT_HOURS
+            v, "job_timeout_hours", constants.MIN_TIMEOUT_HOURS, constants.MAX_TIMEOUT_HOURS
         ),
         "emr_release": lambda v: resolve_release(settings, v),
         "timezone": lambda v: check_timezone(v),
@@ -239,7 +243,7 @@ def preview_schedule(
     if cron is not None:
         cron = found.check(check_cron, cron)
     elif sent_interval is None:  # as for a new job that names none
-        interval = rules.DEFAULT_INTERVAL
+        interval = constants.DEFAULT_INTERVAL
     else:
         interval = found.check(check_interval, _whole(sent_interval))
     start = query.get("start_date") or None

@@ -1,6 +1,6 @@
 """Run one notebook with papermill: the child process of a ``local`` executor's run.
 
-``python -m atmo_lab.jobs.runner --input s3://… --output s3://… --parameters p.json
+``python -m atmo_lab.jobs.notebook_run --input s3://… --output s3://… --parameters p.json
 --result r.json`` executes the notebook (S3 in, S3 out, through papermill's S3 handler and
 ``AWS_ENDPOINT_URL``) and writes a JSON summary to ``--result``:
 ``{"ok": true}``, or ``{"ok": false, "error": {"cell_index", "ename", "evalue"}}`` for a failing
@@ -8,7 +8,7 @@ cell (``cell_index`` counts the cells of the submitted notebook), or ``{"ok": fa
 The executed notebook is written either way (papermill saves it before raising). SIGTERM stops
 the run like Ctrl-C: the kernel is shut down and the partial notebook saved.
 
-The parent, the supervisor in the worker's process (:mod:`atmo_lab.jobs.local`), handles the
+The parent, the supervisor in the worker's process (:mod:`atmo_lab.jobs.local_executor`), handles the
 timeout, cancellation and log shipping. The EMR executor reads an EMR run's failing cell
 with the same rule (:func:`failed_cell`).
 """
@@ -24,7 +24,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .rules import DEFAULT_KERNEL
+from .constants import DEFAULT_KERNEL
 
 INJECTED_TAG = "injected-parameters"
 PARAMETERS_TAG = "parameters"
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m atmo_lab.jobs.runner")
+    parser = argparse.ArgumentParser(prog="python -m atmo_lab.jobs.notebook_run")
     parser.add_argument("--input", required=True)
     parser.add_argument("--output", required=True)
     parser.add_argument("--parameters", required=True, help="JSON file of parameters")

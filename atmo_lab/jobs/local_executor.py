@@ -1,7 +1,7 @@
 """The ``local`` executor: papermill in a child process, supervised by a worker thread.
 
 This module is the supervisor; it runs in the process of the huey worker (the embedded one of
-the Jupyter server, or ``atmo-lab worker``). The child is :mod:`atmo_lab.jobs.runner`, which
+the Jupyter server, or ``atmo-lab worker``). The child is :mod:`atmo_lab.jobs.notebook_run`, which
 reads the notebook from the code bucket and writes the executed notebook to
 ``s3://<data bucket>/<identifier>/data/run-<run id>/<notebook name>`` (each run its own),
 exactly as an EMR run does. The supervising thread
@@ -46,15 +46,15 @@ from sqlalchemy import select, update
 from .. import emr
 from ..aws import aws_call, error_code
 from ..core import Core
+from ..db import rowcount, utcnow
 from ..errors import AwsFailure
-from ..store import rowcount, utcnow
 from ..validation import iso
 from ..worker import leases
-from . import rules
+from . import constants
 from .executor import RunLaunch, data_bucket, log_folder, output_key, run_parameters
 from .models import Job, JobRun
-from .records import STOPPED_REASON, finish_run, timed_out_reason
-from .runner import describe_failure
+from .notebook_run import describe_failure
+from .outcomes import STOPPED_REASON, finish_run, timed_out_reason
 
 log = logging.getLogger(__name__)
 
@@ -279,7 +279,7 @@ def _execute_supervised(core: Core, spec: LocalRun) -> dict[str, Any]:
         work.mkdir()
         params_path.write_text(json.dumps(run_parameters(spec.parameters, spec.scheduled_at)))
         command = [
-            sys.executable, "-m", "atmo_lab.jobs.runner",
+            sys.executable, "-m", "atmo_lab.jobs.notebook_run",
             "--input", f"s3://{core.settings.code_bucket}/{spec.notebook_key}",
             "--output", f"s3://{spec.data_bucket}/{key}",
             "--parameters", str(params_path),
@@ -352,7 +352,7 @@ def _supervise(
     cancellation; keep the run's lease. Why it was stopped, if it was. `elapsed`: seconds the
     run has been executing already."""
     clock = time.monotonic
-    deadline = clock() + rules.timeout_seconds(spec.timeout_hours) - elapsed
+    deadline = clock() + constants.timeout_seconds(spec.timeout_hours) - elapsed
     next_check = clock() + CHECK_STORE_SECONDS
     next_renew = clock() + LEASE_RENEW_SECONDS
     stopped_at = clock()
@@ -532,7 +532,7 @@ def reconcile_runs(core: Core) -> dict[str, list[int]]:
         rows = list(
             session.execute(
                 select(JobRun.id, JobRun.pid, JobRun.started_at).where(
-                    JobRun.executor == rules.EXECUTOR_LOCAL,
+                    JobRun.executor == constants.EXECUTOR_LOCAL,
                     JobRun.status.in_(emr.ACTIVE_STATES),
                     JobRun.started_at.is_not(None),
                 )
