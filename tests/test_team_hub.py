@@ -511,8 +511,9 @@ def sidebar_of(browser: Any, hub: Hub, user: str) -> tuple[Any, Any]:
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
 def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
     """alice logs in to the Hub in Chromium: her JupyterLab's sidebar shows her cluster, not
-    bob's (the labextension talks to her server, which forwards to the service); mia's says
-    she is a maintainer, alice's does not."""
+    bob's (the labextension talks to her server, which forwards to the service). mia, a
+    maintainer by her Hub group, switches her sidebar to everyone's clusters; alice has no
+    such switch."""
     from playwright.sync_api import expect, sync_playwright
 
     from .ui.conftest import CHROMIUM_ARGS
@@ -524,12 +525,19 @@ def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
         try:
             _, mias = sidebar_of(browser, hub, MAINTAINER)  # a maintainer by her Hub group
             expect(mias.locator(".atmo-Who")).to_contain_text(f"{MAINTAINER} (maintainer)")
+            mias.get_by_role("tab", name="Clusters").click()
+            expect(mias.locator('li[data-identifier="alice-cluster"]')).to_have_count(0)
+            mias.get_by_role("switch", name="Everyone's").click()  # ?owner=all
+            for user in ("alice", "bob"):
+                row = mias.locator(f'li[data-identifier="{user}-cluster"]')
+                expect(row.locator(".atmo-Owner")).to_have_text(f"owner: {user}")
             page, sidebar = sidebar_of(browser, hub, "alice")
             expect(sidebar.locator(".atmo-Who")).to_contain_text("alice")
             expect(sidebar.locator(".atmo-Who")).not_to_contain_text("(maintainer)")
             sidebar.get_by_role("tab", name="Clusters").click()
             expect(sidebar.get_by_text("alice-cluster")).to_be_visible(timeout=30_000)
             expect(sidebar.get_by_text("bob-cluster")).to_have_count(0)
+            expect(sidebar.get_by_role("switch", name="Everyone's")).to_have_count(0)
             # a launch from the sidebar (the browser's POST, with its XSRF token, to her server)
             sidebar.get_by_role("button", name="Launch cluster…").click()
             dialog = page.get_by_role("dialog", name="Launch a cluster")
