@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from .aws import AwsClients
@@ -39,9 +40,9 @@ class Core:
                 self._worker = Worker(self)
             return self._worker
 
-    def caller(self, identity_username: str | None = None) -> Caller:
+    def caller(self, identity_username: str | None = None, groups: Iterable[str] = ()) -> Caller:
         """The caller for a request (see :func:`atmo_lab.caller.caller_for`)."""
-        return caller_for(self.settings, identity_username)
+        return caller_for(self.settings, identity_username, groups)
 
     def close(self) -> None:
         if self._worker is not None:

@@ -17,7 +17,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.extension.handler import ExtensionHandlerMixin
 from tornado import web
 
-from .caller import Caller
+from .caller import Caller, identity_groups
 from .errors import AtmoError
 from .validation import SURROGATE_ESCAPE, LoneSurrogate, refuse_lone_surrogates
 
@@ -88,7 +88,8 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
                 "multi_user needs an identity provider with real user names (for example "
                 "JupyterHub); token users are anonymous and can't own clusters or jobs.",
             )
-        return self.core.caller(self.current_user.username)
+        user = self.current_user
+        return self.core.caller(user.username, identity_groups(user))
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run blocking core work off the event loop; core errors become API errors."""

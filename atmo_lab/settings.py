@@ -220,6 +220,11 @@ class AtmoLabConfig(HasTraits):
         "turns it off unless set on its command line: a team's notebooks would run beside the "
         "service's store and AWS credentials.",
     ).tag(config=True)
+    maintainer_groups = Set(
+        Unicode(),
+        help="JupyterHub group names whose members are maintainers (as if in maintainers), "
+        "for people known by their Hub identity (atmo-lab serve)",
+    ).tag(config=True)
 
     @default("owner")
     def _owner_default(self) -> str:
@@ -286,6 +291,7 @@ class Settings:
     spark_stand_in: bool = False
     service_url: str = ""
     local_runs: bool = True
+    maintainer_groups: frozenset[str] = frozenset()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -344,6 +350,7 @@ class Settings:
             spark_stand_in=source.spark_stand_in,
             service_url=source.service_url,
             local_runs=source.local_runs,
+            maintainer_groups=frozenset(source.maintainer_groups),
         )
 
 

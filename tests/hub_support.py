@@ -2,9 +2,9 @@
 service (``atmo-lab serve`` on PostgreSQL and the moto server) and users' servers spawned as
 local processes, all on loopback free ports.
 
-Users alice, bob and mia (a maintainer) log in with DummyAuthenticator's password; a test
-service ``hub-admin`` holds an admin token to start and stop servers and to issue each user
-a token for their own server (what a browser session gets by logging in).
+Users alice, bob and mia (a maintainer, by her Hub group) log in with DummyAuthenticator's
+password; a test service ``hub-admin`` holds an admin token to start and stop servers and to
+issue each user a token for their own server (what a browser session gets by logging in).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROXY = ROOT / ".ci" / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
 USERS = ("alice", "bob", "mia")
 MAINTAINER = "mia"
+# mia is a maintainer through her Hub group only; bob is in a group that makes no one one.
+MAINTAINER_GROUP = "atmo-maintainers"
+GROUPS = {MAINTAINER_GROUP: [MAINTAINER], "staff": ["bob"]}
 SERVICE = "atmo-lab"
 PASSWORD = "team-test-password"
 NO_PROXY = (
@@ -163,7 +166,7 @@ def _config(folder: Path, ports: dict[str, int], admin_token: str, db_url: str) 
         # EMR runs can't execute on moto: these tests opt in to runs in the service's process
         # (whose AWS credentials are moto's); a deployment keeps them off (README).
         "--AtmoLabApp.local_runs=True",
-        f"--AtmoLabApp.maintainers={MAINTAINER}",
+        f"--AtmoLabApp.maintainer_groups={MAINTAINER_GROUP}",
         "--AtmoLabApp.worker_threads=2",
     ]
     settings = {
@@ -183,6 +186,7 @@ def _config(folder: Path, ports: dict[str, int], admin_token: str, db_url: str) 
         "password": PASSWORD,
         "users": list(USERS),
         "service": SERVICE,
+        "groups": GROUPS,
     }
     return HUB_CONFIG.replace("SETTINGS_JSON", json.dumps(settings))
 
@@ -209,6 +213,7 @@ c.ConfigurableHTTPProxy.pid_file = str(folder / "proxy.pid")
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = s["password"]
 c.Authenticator.allowed_users = set(s["users"])
+c.JupyterHub.load_groups = {name: {"users": users} for name, users in s["groups"].items()}
 
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = str(folder / "home" / "{username}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -107,3 +108,72 @@ def test_the_service_turns_local_runs_off_unless_told(monkeypatch: pytest.Monkey
     assert default.local_runs is False and default.multi_user is True
     assert default.maintainers == {"mia"} and default.service_url == ""
     assert settings(["--AtmoLabApp.local_runs=True"]).local_runs is True
+
+
+def test_maintainers_from_hub_groups() -> None:
+    """maintainer_groups: members of a named Hub group are maintainers (with multi_user), read
+    from the groups of the Hub's user model that JupyterHub's identity keeps."""
+    from jupyterhub.singleuser.extension import JupyterHubUser
+
+    from atmo_lab.caller import caller_for, identity_groups
+    from atmo_lab.settings import load_settings
+
+    settings = load_settings(
+        ["--AtmoLabApp.multi_user=True", "--AtmoLabApp.maintainer_groups=atmo-maintainers"]
+    )
+    assert settings.maintainer_groups == {"atmo-maintainers"}
+    mia = JupyterHubUser({"name": "mia", "groups": ["staff", "atmo-maintainers"]})
+    bob = JupyterHubUser({"name": "bob", "groups": ["staff"]})
+    assert identity_groups(mia) == {"staff", "atmo-maintainers"}
+    assert caller_for(settings, "mia", identity_groups(mia)).is_maintainer
+    assert not caller_for(settings, "bob", identity_groups(bob)).is_maintainer
+    assert identity_groups(object()) == frozenset()  # an identity without Hub groups
+    one_person = load_settings(["--AtmoLabApp.maintainer_groups=atmo-maintainers"])
+    assert not caller_for(one_person, "mia", ["atmo-maintainers"]).is_maintainer
+
+
+CUT_OFF_PORT = _closed_port()
+
+
+@pytest.mark.atmo(service_url=f"http://127.0.0.1:{CUT_OFF_PORT}/services/atmo-lab/")
+async def test_a_reply_cut_off_midway_reaches_the_client_as_incomplete(
+    no_service_env: Any,
+    http_server: Any,  # the server, listening
+    jp_http_port: int,
+    jp_base_url: str,
+    jp_auth_header: dict[str, str],
+) -> None:
+    """The server relays the service's reply as it arrives; when the service's connection
+    breaks midway, the client's reply ends without its last chunk (it can tell), instead of
+    looking complete."""
+    no_service_env.setenv("JUPYTERHUB_API_TOKEN", "a-token")
+    sent = b'{"cells": [' + b" " * 300_000  # the first part of a reply promised at 1 MB
+
+    async def breaks_off(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ipynb+json\r\n"
+            b"Content-Length: 1000000\r\n\r\n" + sent
+        )
+        await writer.drain()
+        writer.close()
+
+    service = await asyncio.start_server(breaks_off, "127.0.0.1", CUT_OFF_PORT)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+        headers = "".join(f"{k}: {v}\r\n" for k, v in jp_auth_header.items())
+        writer.write(
+            f"GET {jp_base_url}atmo-lab/api/runs/1/output HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"{headers}Connection: close\r\n\r\n".encode()
+        )
+        raw = await asyncio.wait_for(reader.read(), 10)  # until the server closes
+        writer.close()
+    finally:
+        service.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), head
+    assert b"transfer-encoding: chunked" in head.lower()
+    assert b"application/x-ipynb+json" in head
+    assert not body.endswith(b"0\r\n\r\n")  # no last chunk
+    relayed = b"".join(body.split(b"\r\n")[1::2])  # the chunks' data, without their sizes
+    assert relayed == sent

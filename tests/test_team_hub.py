@@ -18,7 +18,9 @@ import requests
 
 from .conftest import BUCKETS, REGION, _postgres_database, _postgres_url
 from .hub_support import (
+    GROUPS,
     MAINTAINER,
+    MAINTAINER_GROUP,
     PASSWORD,
     SERVICE,
     USERS,
@@ -267,46 +269,195 @@ except AtmoError as exc:
     assert "made-up token: 403" in out or "made-up token: 401" in out, out
 
 
-def test_the_widgets_in_a_kernel_act_as_its_user(hub: Hub, made: dict[str, Any]) -> None:
-    """The launcher and cluster panel in bob's kernel: bob's keys, bounds from the service,
-    a launch and a termination as bob."""
+@pytest.mark.parametrize(("user", "other"), [("alice", "bob"), ("bob", "alice")])
+def test_the_widgets_in_a_kernel_act_as_its_user(
+    hub: Hub, made: dict[str, Any], user: str, other: str
+) -> None:
+    """The launcher and cluster panel in each user's kernel: their keys, bounds from the
+    service, a launch and a termination as them; the other's cluster is NotFound."""
     code = f"""
 import json
 from atmo_lab.widgets.launcher import ClusterLauncher
 from atmo_lab.widgets.cluster import ClusterPanel
 form = ClusterLauncher(interval=60)
 keys = [label.split(" — ")[0] for label, _ in form.ssh_key.options]
-form.identifier.value = "bob-widget"
+form.identifier.value = "{user}-widget"
 form.launch_button.click()
 panel = form.panel
 panel.stop_watching()
 panel.terminate_button.click()
 panel.confirm_yes.click()
 try:
-    ClusterPanel({made["alice"]["clusters"]["id"]}, interval=60)
-    alices = "shown"
+    ClusterPanel({made[other]["clusters"]["id"]}, interval=60)
+    others = "shown"
 except Exception as exc:
-    alices = type(exc).__name__
+    others = type(exc).__name__
 print(json.dumps({{
     "user": form.caller.username, "keys": keys, "message": form.message.value,
     "owner": panel.cluster["owner"], "after": panel.message.value,
     "lifetime_max": form.lifetime_hours.max, "releases": len(form.emr_release.options),
-    "alices": alices,
+    "others": others,
 }}))
 form.close()
 """
-    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
-    assert seen["user"] == "bob" and seen["owner"] == "bob", seen
-    assert "bob-widget" in seen["message"] and "Termination requested" in seen["after"], seen
-    bobs_keys = [k["title"] for k in ok(hub.call("bob", "GET", "keys"))["keys"]]
-    assert seen["keys"] == bobs_keys and "alice-key" not in seen["keys"]
-    config = ok(hub.call("bob", "GET", "config"))
+    seen = json.loads(run_in_kernel(hub, user, code).strip().splitlines()[-1])
+    assert seen["user"] == user and seen["owner"] == user, seen
+    assert f"{user}-widget" in seen["message"] and "Termination requested" in seen["after"], seen
+    own_keys = [k["title"] for k in ok(hub.call(user, "GET", "keys"))["keys"]]
+    assert seen["keys"] == own_keys and f"{other}-key" not in seen["keys"]
+    config = ok(hub.call(user, "GET", "config"))
     assert seen["lifetime_max"] == config["max_cluster_lifetime"] and seen["releases"] > 0
-    assert seen["alices"] == "NotFound"
-    bobs = {
-        c["identifier"]: c for c in ok(hub.call("bob", "GET", "clusters?status=all"))["clusters"]
-    }
-    assert bobs["bob-widget"]["status"] in ("TERMINATING", "TERMINATED")
+    assert seen["others"] == "NotFound"
+    own = {c["identifier"]: c for c in ok(hub.call(user, "GET", "clusters?status=all"))["clusters"]}
+    assert own[f"{user}-widget"]["status"] in ("TERMINATING", "TERMINATED")
+    theirs = ok(hub.call(other, "GET", "clusters?status=all"))["clusters"]
+    assert f"{user}-widget" not in {c["identifier"] for c in theirs}
+
+
+def test_a_hub_group_makes_a_maintainer(hub: Hub, made: dict[str, Any]) -> None:
+    """mia is a maintainer only through her Hub group (maintainer_groups); bob's group names
+    no one. The Hub's identity answer carries the groups for a token that may do nothing but
+    reach the service (no read:users:groups scope needed)."""
+    for user in USERS:
+        token = service_token(hub, user)
+        model = requests.get(
+            f"{hub.url}hub/api/user", headers={"Authorization": f"token {token}"}, timeout=30
+        ).json()
+        assert model["groups"] == [g for g, members in GROUPS.items() if user in members]
+        config = ok(hub.call(user, "GET", "config"))
+        assert config["is_maintainer"] is (user == MAINTAINER), (user, config)
+    assert MAINTAINER in GROUPS[MAINTAINER_GROUP]
+    everyone = {made[user]["jobs"]["id"] for user in ("alice", "bob")}
+    assert everyone <= ids(hub, MAINTAINER, "jobs", "?owner=all")
+    reply = hub.call("bob", "GET", "jobs?owner=all")
+    assert reply.status_code == 403 or ids(hub, "bob", "jobs", "?owner=all") <= ids(
+        hub, "bob", "jobs"
+    )
+
+
+def test_the_job_panel_in_a_kernel_acts_as_its_user(hub: Hub, made: dict[str, Any]) -> None:
+    """alice's JobPanel lists her jobs only and runs hers now; atmo_lab.spark on her cluster
+    is answered by the service (moto's cluster has no Spark endpoint: SparkNotReady)."""
+    code = """
+import json
+import atmo_lab
+from atmo_lab.errors import AtmoError
+from atmo_lab.widgets.jobs import JobPanel
+panel = JobPanel("report.ipynb")
+row = next(r for r in panel.job_rows if r.job["identifier"] == "alice-job")
+row.run_button.click()
+ran = row.message.value
+row.results_button.click()
+edit = {"description": "Counts, edited in a kernel"}
+edited = panel.job_calls.update_job(panel.core, panel.caller, row.job_id, edit)
+try:
+    atmo_lab.spark("alice-cluster")
+    spark = "a session"
+except AtmoError as exc:
+    spark = [type(exc).__name__, exc.status, exc.message]
+print(json.dumps({
+    "user": panel.caller.username, "jobs": [r.job["id"] for r in panel.job_rows],
+    "owners": sorted({r.job["owner"] for r in panel.job_rows}),
+    "ran": ran, "latest": row.job["latest_run"], "results": row.results.value,
+    "executor": panel.executor.value, "spark": spark, "edited": edited["description"],
+}))
+panel.close()
+"""
+    seen = json.loads(run_in_kernel(hub, "alice", code).strip().splitlines()[-1])
+    assert seen["user"] == "alice" and seen["owners"] == ["alice"], seen
+    alices = ok(hub.call("alice", "GET", "jobs"))["jobs"]
+    assert seen["jobs"] == [job["id"] for job in alices]
+    assert made["bob"]["jobs"]["id"] not in seen["jobs"]
+    assert "started" in seen["ran"] and seen["latest"]["status"] in ("RUNNING", "TERMINATED")
+    runs = ok(hub.call("alice", "GET", f"jobs/{made['alice']['jobs']['id']}/runs"))["runs"]
+    assert runs and runs[0]["id"] == seen["latest"]["id"]
+    assert "<b>data</b>" in seen["results"] and "<b>logs</b>" in seen["results"]
+    assert seen["executor"] == ok(hub.call("alice", "GET", "config"))["job_executor"]
+    assert seen["edited"] == "Counts, edited in a kernel"  # update_job: PATCH as alice
+    job = ok(hub.call("alice", "GET", f"jobs/{made['alice']['jobs']['id']}"))
+    assert job["description"] == seen["edited"]
+    name, status, message = seen["spark"]
+    assert (name, status) == ("SparkNotReady", 409) and "alice-cluster" in message, seen
+
+
+def test_another_users_job_and_cluster_are_not_found_from_a_kernel(
+    hub: Hub, made: dict[str, Any]
+) -> None:
+    """bob's kernel: alice's job and cluster, even by id, are NotFound to every call."""
+    job, cluster = made["alice"]["jobs"]["id"], made["alice"]["clusters"]["id"]
+    runs_before = run_ids(hub, "alice", job)
+    code = f"""
+import json
+import atmo_lab
+from atmo_lab.errors import NotFound
+from atmo_lab.widgets.jobs import JobPanel
+panel = JobPanel("nothing.ipynb")
+calls = panel.job_calls
+outcomes = {{}}
+edit = {{"description": "bob's now"}}
+for name, extra in [("get_job", ()), ("run_now", ()), ("list_runs", ()), ("list_results", ()),
+                    ("update_job", (edit,)), ("delete_job", ())]:
+    try:
+        getattr(calls, name)(panel.core, panel.caller, {job}, *extra)
+        outcomes[name] = "allowed"
+    except NotFound:
+        outcomes[name] = "NotFound"
+for ref in ({cluster}, "alice-cluster"):
+    try:
+        atmo_lab.spark(ref)
+        outcomes[repr(ref)] = "a session"
+    except NotFound:
+        outcomes[repr(ref)] = "NotFound"
+print(json.dumps({{"jobs": [r.job["id"] for r in panel.job_rows], "outcomes": outcomes}}))
+panel.close()
+"""
+    seen = json.loads(run_in_kernel(hub, "bob", code).strip().splitlines()[-1])
+    assert job not in seen["jobs"] and made["bob"]["jobs"]["id"] in seen["jobs"]
+    assert set(seen["outcomes"].values()) == {"NotFound"}, seen
+    assert len(seen["outcomes"]) == 8
+    assert ok(hub.call("alice", "GET", f"jobs/{job}"))["description"] != "bob's now"
+    assert run_ids(hub, "alice", job) == runs_before  # bob's run_now started nothing
+
+
+def run_ids(hub: Hub, user: str, job: int) -> list[int]:
+    return [run["id"] for run in ok(hub.call(user, "GET", f"jobs/{job}/runs"))["runs"]]
+
+
+def sources(nb: dict[str, Any]) -> list[str]:
+    return [
+        c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in nb["cells"]
+    ]
+
+
+def test_large_replies_stream_through_the_users_server(hub: Hub) -> None:
+    """A notebook of several MB and its run's executed notebook come back through alice's
+    server intact, relayed as they arrive (chunked: the server never held a whole reply)."""
+    big = notebook("x = " + repr("0123456789abcdef" * 400_000), "print(len(x))")  # 6.4 MB
+    body = {"identifier": "alice-large", "description": "Large", "notebook": big,
+            "notebook_name": "large.ipynb"}  # fmt: skip
+    job = ok(hub.call("alice", "POST", "jobs", body), 201)
+    run = ok(hub.call("alice", "POST", f"jobs/{job['id']}/run"), 202)
+    stored = relayed(hub, f"jobs/{job['id']}/notebook")
+    assert "attachment" in stored.headers["Content-Disposition"]
+    assert sources(json.loads(stored.content)) == sources(big)
+    deadline = time.monotonic() + 120
+    while (seen := ok(hub.call("alice", "GET", f"runs/{run['id']}")))["outcome"] == "running":
+        assert time.monotonic() < deadline, seen
+        time.sleep(0.5)
+    assert seen["outcome"] == "succeeded", seen
+    executed = json.loads(relayed(hub, f"runs/{run['id']}/output").content)
+    assert sources(executed)[1:] == sources(big)  # after the injected parameters cell
+    assert executed["cells"][-1]["outputs"][0]["text"] in ("6400000\n", ["6400000\n"])
+    assert hub.call("alice", "DELETE", f"jobs/{job['id']}").status_code == 204
+
+
+def relayed(hub: Hub, path: str) -> requests.Response:
+    """A notebook download through alice's server, checked to be relayed in chunks."""
+    reply = hub.call("alice", "GET", path)
+    assert reply.status_code == 200, reply.text[:500]
+    assert reply.headers.get("Transfer-Encoding") == "chunked", dict(reply.headers)
+    assert reply.headers["Content-Type"].startswith("application/x-ipynb+json")
+    return reply
 
 
 def test_a_run_outlives_the_users_server(hub: Hub) -> None:
@@ -342,10 +493,27 @@ def test_a_run_outlives_the_users_server(hub: Hub) -> None:
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 
+def sidebar_of(browser: Any, hub: Hub, user: str) -> tuple[Any, Any]:
+    """``user`` logs in on the Hub's login page in a browser context of their own: their
+    JupyterLab page and its atmo_lab sidebar, opened."""
+    page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
+    page.set_default_timeout(30_000)
+    page.goto(f"{hub.url}hub/login")
+    page.locator("#username_input").fill(user)
+    page.locator("#password_input").fill(PASSWORD)
+    page.locator("#login_submit").click()
+    page.wait_for_url(f"**/user/{user}/**")
+    page.goto(f"{hub.url}user/{user}/lab?reset")
+    page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
+    return page, page.locator("#atmo-lab-sidebar")
+
+
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
 def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
     """alice logs in to the Hub in Chromium: her JupyterLab's sidebar shows her cluster, not
-    bob's (the labextension talks to her server, which forwards to the service)."""
+    bob's (the labextension talks to her server, which forwards to the service). mia, a
+    maintainer by her Hub group, switches her sidebar to everyone's clusters; alice has no
+    such switch."""
     from playwright.sync_api import expect, sync_playwright
 
     from .ui.conftest import CHROMIUM_ARGS
@@ -355,19 +523,21 @@ def test_the_sidebar_through_the_hub(hub: Hub, made: dict[str, Any]) -> None:
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
-            page.set_default_timeout(30_000)
-            page.goto(f"{hub.url}hub/login")
-            page.locator("#username_input").fill("alice")
-            page.locator("#password_input").fill(PASSWORD)
-            page.locator("#login_submit").click()
-            page.wait_for_url("**/user/alice/**")
-            page.goto(f"{hub.url}user/alice/lab?reset")
-            page.locator('.jp-SideBar [data-id="atmo-lab-sidebar"]').click()
-            sidebar = page.locator("#atmo-lab-sidebar")
+            _, mias = sidebar_of(browser, hub, MAINTAINER)  # a maintainer by her Hub group
+            expect(mias.locator(".atmo-Who")).to_contain_text(f"{MAINTAINER} (maintainer)")
+            mias.get_by_role("tab", name="Clusters").click()
+            expect(mias.locator('li[data-identifier="alice-cluster"]')).to_have_count(0)
+            mias.get_by_role("switch", name="Everyone's").click()  # ?owner=all
+            for user in ("alice", "bob"):
+                row = mias.locator(f'li[data-identifier="{user}-cluster"]')
+                expect(row.locator(".atmo-Owner")).to_have_text(f"owner: {user}")
+            page, sidebar = sidebar_of(browser, hub, "alice")
+            expect(sidebar.locator(".atmo-Who")).to_contain_text("alice")
+            expect(sidebar.locator(".atmo-Who")).not_to_contain_text("(maintainer)")
             sidebar.get_by_role("tab", name="Clusters").click()
             expect(sidebar.get_by_text("alice-cluster")).to_be_visible(timeout=30_000)
             expect(sidebar.get_by_text("bob-cluster")).to_have_count(0)
+            expect(sidebar.get_by_role("switch", name="Everyone's")).to_have_count(0)
             # a launch from the sidebar (the browser's POST, with its XSRF token, to her server)
             sidebar.get_by_role("button", name="Launch cluster…").click()
             dialog = page.get_by_role("dialog", name="Launch a cluster")

@@ -68,8 +68,7 @@ def endpoint_of(core: Core, cluster: object) -> tuple[str, str | None, dict[str,
     NotFound for a cluster that isn't yours; Conflict when it has ended; SparkNotReady while
     its endpoint does not accept connections yet (its state is refreshed once first).
     """
-    from ..api import find_cluster
-    from ..emr_clusters import service
+    from ..backend import cluster_calls, find_cluster
 
     caller = core.caller()
     item = find_cluster(core, _reference(cluster))
@@ -80,7 +79,7 @@ def endpoint_of(core: Core, cluster: object) -> tuple[str, str | None, dict[str,
             f"Cluster {item['identifier']} has ended ({item['status']}); launch a new one."
         )
     if not item.get("spark_connect_url"):
-        item = service.refresh_cluster(core, item["id"])
+        item = cluster_calls(core).refresh_cluster(core, item["id"])
     url = item.get("spark_connect_url")
     if not url:
         raise SparkNotReady(
@@ -98,11 +97,12 @@ def spark(cluster: object, *, core: Core | None = None) -> Any:
     that isn't yours, :class:`~atmo_lab.errors.Conflict` when it has ended or its Spark isn't
     ready yet (:class:`SparkNotReady`) or this pyspark can't talk to it
     (:class:`SparkVersionMismatch`), :class:`SparkNotInstalled` without ``atmo-lab[spark]``.
+    In a team member's kernel the team service answers, as the kernel's JupyterHub user.
     """
-    from ..core import default_core
+    from ..backend import backend
 
     client = client_version()
-    url, server, _item = endpoint_of(core if core is not None else default_core(), cluster)
+    url, server, _item = endpoint_of(backend(core), cluster)
     problem = client_problem(client, server) if server else None
     if problem:
         raise SparkVersionMismatch(problem)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import posixpath
 from typing import Any
@@ -20,9 +21,11 @@ from urllib.parse import unquote, urljoin
 from jupyter_core.utils import ensure_async
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from tornado import httpclient, web
+from tornado import httpclient, httputil, web
 
 from ..handlers import API_PREFIX, ApiError, AtmoHandler, parse_json
+
+log = logging.getLogger(__name__)
 
 # The server exports its service_url to its kernels (kernels don't see its command line).
 SERVICE_URL_ENV = "ATMO_LAB_SERVICE_URL"
@@ -31,6 +34,36 @@ REPLY_HEADERS = ("Content-Type", "Content-Disposition", "Allow", "Retry-After", 
 TIMEOUT_SECONDS = 300.0
 # The routes whose body may name a notebook in this server's files.
 NOTEBOOK_BODY_ROUTES = ("jobs",)
+
+
+class _Relay:
+    """Passes the service's reply on as it arrives: the status and the headers named in
+    ``REPLY_HEADERS`` once they are complete, then each piece of the body (run outputs and
+    notebooks may be large; none is held here whole)."""
+
+    def __init__(self, handler: web.RequestHandler) -> None:
+        self.handler = handler
+        self.headers = httputil.HTTPHeaders()
+        self.status: tuple[int, str] | None = None
+        self.started = False
+
+    def header_line(self, line: str) -> None:
+        if line.startswith("HTTP/"):  # a status line starts the (next) header block
+            first = httputil.parse_response_start_line(line.strip())
+            self.status, self.headers = (first.code, first.reason), httputil.HTTPHeaders()
+        elif line.strip():
+            self.headers.parse_line(line)
+        elif self.status is not None and self.status[0] >= 200:  # the end of the headers
+            self.handler.set_status(*self.status)
+            for name in REPLY_HEADERS:
+                if name in self.headers:
+                    self.handler.set_header(name, self.headers[name])
+            self.started = True
+
+    def chunk(self, data: bytes) -> None:
+        if data:
+            self.handler.write(data)
+            self.handler.flush()
 
 
 class NoHubToken(RuntimeError):
@@ -102,6 +135,7 @@ class ServiceProxyHandler(AtmoHandler):
             headers["Authorization"] = f"token {hub_token()}"
         except NoHubToken as exc:
             raise ApiError(503, str(exc)) from None
+        relay = _Relay(self)
         request = httpclient.HTTPRequest(
             service_api_url(self.service_url, path, self.request.query),
             method=self.request.method or "GET",
@@ -110,18 +144,21 @@ class ServiceProxyHandler(AtmoHandler):
             follow_redirects=False,
             request_timeout=TIMEOUT_SECONDS,
             allow_nonstandard_methods=True,
+            header_callback=relay.header_line,
+            streaming_callback=relay.chunk,
         )
-        try:
-            reply = await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
-        except OSError as exc:
-            raise ApiError(502, f"The team's atmo_lab service did not answer ({exc}).") from None
-        if reply.code == 599:  # no HTTP answer at all (refused, timed out)
-            raise ApiError(502, f"The team's atmo_lab service did not answer ({reply.error}).")
-        self.set_status(reply.code, reply.reason)
-        for name in REPLY_HEADERS:
-            if name in reply.headers:
-                self.set_header(name, reply.headers[name])
-        self.finish(reply.body or b"")
+        problem: BaseException | None = None
+        try:  # raise_error=False: HTTP errors are replies; no reply (599) still raises
+            await httpclient.AsyncHTTPClient().fetch(request, raise_error=False)
+        except (OSError, httpclient.HTTPClientError) as exc:  # refused, timed out, cut off
+            problem = exc
+        if problem is None:
+            self.finish()
+        elif not relay.started:  # no HTTP answer at all (refused, timed out)
+            raise ApiError(502, f"The team's atmo_lab service did not answer ({problem}).")
+        else:  # cut off mid-reply: close, so the client sees an incomplete reply, not a short one
+            log.warning("the team service's reply to %s broke off: %s", path, problem)
+            self.request.connection.close()  # type: ignore[union-attr]
 
     async def _body(self, path: str) -> bytes | None:
         """The body to send: as received, with a ``notebook_path`` replaced by the notebook."""

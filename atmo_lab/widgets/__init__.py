@@ -6,7 +6,8 @@
     JobPanel()                   # schedule this notebook, list my jobs, run now, results
 
 They call the core directly with the installation's config and store (kernels do not get the
-server's token), acting as the configured owner.
+server's token), acting as the configured owner; in a team member's kernel (``service_url``
+set) they call the team service as the kernel's JupyterHub user (:mod:`atmo_lab.backend`).
 """
 
 from __future__ import annotations

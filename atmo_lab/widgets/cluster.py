@@ -12,7 +12,7 @@ import ipywidgets as W
 from traitlets import Bool, Dict, Int, Unicode, observe
 
 from .. import emr
-from ..api import STARTUP_STEPS, backend, cluster_calls, find_cluster, startup_progress
+from ..backend import STARTUP_STEPS, backend, cluster_calls, find_cluster, startup_progress
 from ..core import Core
 from ..db import utcnow
 from ..emr_clusters.service import MIN_LIFETIME_HOURS

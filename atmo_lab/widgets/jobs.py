@@ -11,11 +11,11 @@ from typing import Any
 import ipywidgets as W
 from traitlets import List, Unicode
 
-from .. import api
-from ..core import Core, default_core
+from ..backend import backend, job_calls, schedule
+from ..core import Core
 from ..jobs import constants, fields
-from ..jobs import service as jobs_service
 from ._base import (
+    BIG,
     DESCRIPTION,
     clear_errors,
     close_tree,
@@ -124,13 +124,15 @@ class JobRow(W.VBox):
 
     def reload(self) -> None:
         """Read the job again (after a run was started)."""
-        self.job = jobs_service.get_job(self.panel.core, self.panel.caller, self.job_id)
+        panel = self.panel
+        self.job = panel.job_calls.get_job(panel.core, panel.caller, self.job_id)
         self.render()
 
     def _on_run(self, _button: W.Button | None = None) -> None:
         self.message.value = ""
         try:
-            run = jobs_service.run_now(self.panel.core, self.panel.caller, self.job_id)
+            panel = self.panel
+            run = panel.job_calls.run_now(panel.core, panel.caller, self.job_id)
             self.reload()
         except Exception as exc:  # noqa: BLE001 - shown: callback errors vanish in Lab
             show_error(exc, {}, self.message)
@@ -140,7 +142,8 @@ class JobRow(W.VBox):
     def _on_results(self, _button: W.Button | None = None) -> None:
         self.message.value = ""
         try:
-            found = jobs_service.list_results(self.panel.core, self.panel.caller, self.job_id)
+            panel = self.panel
+            found = panel.job_calls.list_results(panel.core, panel.caller, self.job_id)
         except Exception as exc:  # noqa: BLE001 - shown: callback errors vanish in Lab
             show_error(exc, {}, self.message)
             return
@@ -172,7 +175,8 @@ class JobPanel(W.VBox):
     def __init__(
         self, notebook_path: str | None = None, core: Core | None = None, **kwargs: Any
     ) -> None:
-        self.core = core if core is not None else default_core()
+        self.core = backend(core)
+        self.job_calls = job_calls(self.core)
         self.caller = self.core.caller()
         settings = self.core.settings
         path = notebook_path or current_notebook_path() or ""
@@ -216,7 +220,7 @@ class JobPanel(W.VBox):
             style=DESCRIPTION, layout=field_layout(),
         )  # fmt: skip
         self.size = W.BoundedIntText(
-            value=constants.DEFAULT_SIZE, min=1, max=settings.max_cluster_size,
+            value=constants.DEFAULT_SIZE, min=1, max=settings.max_cluster_size or BIG,
             description="Cluster size", style=DESCRIPTION, layout=field_layout("220px"),
         )  # fmt: skip
         self.job_timeout_hours = W.BoundedIntText(
@@ -288,7 +292,7 @@ class JobPanel(W.VBox):
         show(self.size, self.executor.value == constants.EXECUTOR_EMR)
 
     def form(self) -> dict[str, Any]:
-        """The keyword arguments of :func:`atmo_lab.api.schedule` this form describes.
+        """The keyword arguments of :func:`atmo_lab.schedule` this form describes.
 
         Raises ValueError when the parameters are not a JSON document.
         """
@@ -323,7 +327,7 @@ class JobPanel(W.VBox):
             return
         self.schedule_button.disabled = True
         try:
-            job = api.schedule(self.notebook_path, core=self.core, **fields)
+            job = schedule(self.notebook_path, core=self.core, **fields)
         except Exception as exc:  # noqa: BLE001 - shown: callback errors vanish in Lab
             show_error(exc, self.field_errors, self.message)
             return
@@ -347,7 +351,7 @@ class JobPanel(W.VBox):
             found: list[dict[str, Any]] = []
             cursor: str | None = None
             while True:
-                page = jobs_service.list_jobs(self.core, self.caller, cursor=cursor)
+                page = self.job_calls.list_jobs(self.core, self.caller, cursor=cursor)
                 found.extend(page.items)
                 if page.next_cursor is None:
                     break

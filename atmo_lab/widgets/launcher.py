@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets as W
 from traitlets import Instance
 
-from ..api import backend, cluster_calls, key_calls
+from ..backend import backend, cluster_calls, key_calls
 from ..core import Core
 from ..emr_clusters.releases import active_releases, default_release
 from ..emr_clusters.service import MIN_LIFETIME_HOURS
