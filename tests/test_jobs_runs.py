@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 
+from atmo_lab.core import Core
 from atmo_lab.jobs import constants
 from atmo_lab.jobs.models import JobRun
 
@@ -86,6 +87,17 @@ async def until(predicate: Any, timeout: float = 60.0) -> bool:  # CI machines c
             return False
         await asyncio.sleep(0.2)
     return True
+
+
+async def recorded_pid(core: Core, run_id: int) -> int:
+    """The run's child process, recorded just after it starts (``started_at`` comes first)."""
+
+    def pid() -> int | None:
+        with core.store.reader() as session:
+            return session.get(JobRun, run_id).pid
+
+    assert await until(lambda: pid() is not None)
+    return int(pid() or 0)
 
 
 async def gone(pids_of: Any, timeout: float = 15.0) -> bool:
@@ -210,9 +222,8 @@ async def test_a_run_past_its_timeout_is_killed(api, aws, core, worker, monkeypa
     assert running["is_active"]
     again = await api("POST", f"jobs/{job['id']}/run")
     assert again.code == 409 and "still running" in again.json["message"]
-    with core.store.reader() as session:
-        pid = session.get(JobRun, queued["id"]).pid
-    assert pid and os.getpgid(pid) == pid  # its own process group
+    pid = await recorded_pid(core, queued["id"])
+    assert os.getpgid(pid) == pid  # its own process group
     run = await wait_for_run(api, job["id"], queued["id"], timeout=30)
     assert run["status"] == "TERMINATED_WITH_ERRORS"
     assert "timed out after 1 h" in run["status_reason"] and run["error"] is None
@@ -230,8 +241,7 @@ async def test_deleting_a_job_stops_its_running_run(api, aws, core, worker):
     job = await create(api, notebook=notebook(SLEEPY))
     queued = await run_now(api, job)
     await wait_for_run(api, job["id"], queued["id"], lambda r: r["started_at"])
-    with core.store.reader() as session:
-        pid = session.get(JobRun, queued["id"]).pid
+    pid = await recorded_pid(core, queued["id"])
     kernel = f"JPY_PARENT_PID={pid}\0".encode()
     assert await until(lambda: processes_with(kernel, "environ"))  # the kernel is up
     marker = f"atmo-lab-run-{queued['id']}-".encode()

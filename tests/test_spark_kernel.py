@@ -4,13 +4,8 @@ Spark Connect server (one JVM); a notebook kernel of that server counts 1000 row
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 import urllib.parse
-from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -18,12 +13,11 @@ import psutil
 import pytest
 from nbformat.v4 import new_notebook
 
-import atmo_lab
 from atmo_lab.spark_connect.endpoint import port_accepts
 from atmo_lab.spark_connect.stand_in import java_missing
 
 from .support import public_key
-from .test_widgets_kernel import TOKEN, call, free_port, run_in_kernel, wait_for_server
+from .test_widgets_kernel import call, jupyter_server, run_in_kernel
 
 pytestmark = [
     pytest.mark.spark,
@@ -56,35 +50,13 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
     root = tmp_path / "root"
     root.mkdir()
     (root / "spark.ipynb").write_text(nbformat.writes(new_notebook()))
-    config_dir, runtime_dir = tmp_path / "config", tmp_path / "runtime"
-    config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(
-        json.dumps({"AtmoLabApp": atmo_config | {"spark_stand_in": True}})
-    )
-    env = os.environ | {
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_RUNTIME_DIR": str(runtime_dir),
-        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-        "JUPYTER_PLATFORM_DIRS": "0",
-        "PYTHONPATH": str(Path(atmo_lab.__file__).parent.parent),
+    config = {
+        "ServerApp": {"jpserver_extensions": {"atmo_lab": True}},
+        "AtmoLabApp": atmo_config | {"spark_stand_in": True},
     }
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-                "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
-                "--ServerApp.jpserver_extensions=atmo_lab=True",
-            ],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
     figures: dict[str, float] = {}
-    try:
-        wait_for_server(base, server, log)
+    with jupyter_server(tmp_path, root, config) as jupyter:
+        base, server, log = jupyter.base, jupyter.process, jupyter.log
         key = call(base, "POST", "atmo-lab/api/keys", {"title": "laptop", "key": public_key()})
         began = time.monotonic()
         cluster = call(
@@ -106,7 +78,7 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
              "kernel": {"name": "python3"}},
         )  # fmt: skip
         lines = run_in_kernel(
-            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            jupyter.connection_file(session["kernel"]["id"]),
             "import time\nimport atmo_lab\n"
             "t = time.monotonic()\n"
             'spark = atmo_lab.spark("sparky")\n'
@@ -122,7 +94,7 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
         figures["later query (s)"] = float(lines[3])
         figures["JVM RSS after queries (MB)"] = jvm.memory_info().rss / 2**20
         lines = run_in_kernel(
-            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            jupyter.connection_file(session["kernel"]["id"]),
             "del spark\nfrom atmo_lab.widgets import ClusterPanel\n"
             'panel = ClusterPanel("sparky")\n'
             "print(panel.spark_state.value)\n"
@@ -141,7 +113,7 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
         again = call(base, "GET", f"atmo-lab/api/clusters/{cluster['id']}")
         assert again["spark_connect_url"] is None
         lines = run_in_kernel(
-            runtime_dir / f"kernel-{session['kernel']['id']}.json",
+            jupyter.connection_file(session["kernel"]["id"]),
             "try:\n    atmo_lab.spark('sparky')\nexcept Exception as exc:\n"
             "    print(type(exc).__name__, exc)\n",
         )
@@ -161,7 +133,4 @@ def test_a_kernel_counts_on_the_clusters_spark_and_terminate_stops_it(aws, atmo_
             from atmo_lab.emr_clusters.models import Cluster
 
             assert reader.get(Cluster, other["id"]).spark_connect_url is None
-    finally:
-        server.terminate()
-        server.wait(30)
-        print("\n".join(f"{name}: {value:.2f}" for name, value in figures.items()))
+    print("\n".join(f"{name}: {value:.2f}" for name, value in figures.items()))

@@ -13,6 +13,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +60,55 @@ def wait_for_server(base: str, process: subprocess.Popen[bytes], log: Path) -> N
             time.sleep(0.1)
 
 
+@dataclass
+class JupyterProcess:
+    """A ``jupyter server`` of a test: its URL, runtime folder (kernels' connection files),
+    process and log."""
+
+    base: str
+    runtime_dir: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def connection_file(self, kernel_id: str) -> Path:
+        return self.runtime_dir / f"kernel-{kernel_id}.json"
+
+
+@contextmanager
+def jupyter_server(tmp_path: Path, root: Path, config: dict[str, Any]) -> Iterator[JupyterProcess]:
+    """A real Jupyter server on loopback serving `root`, with `config` as its only config file
+    (its kernels read the same file, as a user's do); stopped on exit."""
+    config_dir, runtime_dir = tmp_path / "config", tmp_path / "runtime"
+    config_dir.mkdir()
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(config))
+    env = os.environ | {
+        "JUPYTER_CONFIG_DIR": str(config_dir),
+        "JUPYTER_RUNTIME_DIR": str(runtime_dir),
+        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
+        "JUPYTER_PLATFORM_DIRS": "0",
+        "PYTHONPATH": str(Path(atmo_lab.__file__).parent.parent),
+    }
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+                "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
+            ],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    server = JupyterProcess(f"http://127.0.0.1:{port}/", runtime_dir, process, log)
+    try:
+        wait_for_server(server.base, process, log)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(30)
+
+
 def run_in_kernel(connection_file: Path, code: str) -> list[str]:
     client = BlockingKernelClient(connection_file=str(connection_file))
     client.load_connection_file()
@@ -83,38 +135,9 @@ def test_job_panel_in_a_kernel_finds_its_notebook(aws, atmo_config, tmp_path):
     (root / "reports").mkdir(parents=True)
     notebook = root / "reports" / "Monthly Sales.ipynb"
     notebook.write_text(nbformat.writes(new_notebook(cells=[new_code_cell("1")])))
-    config_dir, runtime_dir = tmp_path / "config", tmp_path / "runtime"
-    config_dir.mkdir()
-    (config_dir / "jupyter_server_config.json").write_text(
-        json.dumps(
-            {
-                "ServerApp": {"jpserver_extensions": {"atmo_lab": False}},
-                "AtmoLabApp": atmo_config,
-            }
-        )
-    )
-    env = os.environ | {
-        "JUPYTER_CONFIG_DIR": str(config_dir),
-        "JUPYTER_RUNTIME_DIR": str(runtime_dir),
-        "JUPYTER_DATA_DIR": str(tmp_path / "data"),
-        "JUPYTER_PLATFORM_DIRS": "0",
-        "PYTHONPATH": str(Path(atmo_lab.__file__).parent.parent),
-    }
-    port = free_port()
-    base = f"http://127.0.0.1:{port}/"
-    log = tmp_path / "server.log"
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "jupyter_server", "--ServerApp.ip=127.0.0.1",
-                f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-                f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
-                "--ServerApp.open_browser=False", "--ServerApp.allow_root=True",
-            ],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_for_server(base, server, log)
+    config = {"ServerApp": {"jpserver_extensions": {"atmo_lab": False}}, "AtmoLabApp": atmo_config}
+    with jupyter_server(tmp_path, root, config) as server:
+        base = server.base
         session = call(
             base, "POST", "api/sessions",
             {"path": "reports/Monthly Sales.ipynb", "type": "notebook",
@@ -122,7 +145,7 @@ def test_job_panel_in_a_kernel_finds_its_notebook(aws, atmo_config, tmp_path):
         )  # fmt: skip
         kernel_id = session["kernel"]["id"]
         lines = run_in_kernel(
-            runtime_dir / f"kernel-{kernel_id}.json",
+            server.connection_file(kernel_id),
             "from atmo_lab.widgets import JobPanel\n"
             "from atmo_lab.widgets.notebook import current_notebook_path, kernel_id\n"
             "print(kernel_id())\n"
@@ -134,6 +157,3 @@ def test_job_panel_in_a_kernel_finds_its_notebook(aws, atmo_config, tmp_path):
         )
         assert lines == [kernel_id, str(notebook), str(notebook), "monthly-sales"]
         call(base, "DELETE", f"api/sessions/{session['id']}")
-    finally:
-        server.terminate()
-        server.wait(30)
