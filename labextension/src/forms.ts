@@ -164,7 +164,7 @@ export function launchBody(
   const body: INewCluster = {
     size: Number(values.size),
     lifetime_hours: Number(values.lifetime_hours),
-    ssh_key_id: key ? key.id : values.ssh_key_id
+    ssh_key_id: key ? key.id : Number(values.ssh_key_id)
   };
   if (values.identifier !== '') {
     body.identifier = values.identifier;

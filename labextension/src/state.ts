@@ -131,15 +131,11 @@ export interface INotificationView {
 }
 
 /**
- * The job id a notification refers to: `object.job_id` when the server
- * sends it, the object's id when it is a job, else null.
+ * The job id a notification refers to: the object's id when it is a job,
+ * else null.
  */
 function jobIdOf(n: INotification): ObjectId | null {
-  const object = n.object;
-  if (object.job_id !== undefined && object.job_id !== null) {
-    return object.job_id;
-  }
-  return object.type === 'job' ? object.id : null;
+  return n.object.type === 'job' ? n.object.id : null;
 }
 
 /**
@@ -179,7 +175,7 @@ export function notificationView(
     case 'run_failed':
     case 'run_timed_out': {
       const runId = n.object.type === 'run' ? n.object.id : null;
-      const jobId = jobIdOf(n) ?? (runId !== null ? findJobOfRun(runId) : null);
+      const jobId = runId !== null ? findJobOfRun(runId) : jobIdOf(n);
       return {
         message,
         type: 'error',
