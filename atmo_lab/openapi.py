@@ -119,6 +119,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "created_at": _time(),
             }
         ),
+        "KeyDetail": {"allOf": [_ref("Key"), _object(["key"], {"key": _string()})]},
         "KeyInput": _object(
             ["title", "key"],
             {
@@ -194,19 +195,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 {"cell_index": _nullable(INTEGER), "ename": _string(), "evalue": _string()},
             )
         ),
-        "Run": _object(
-            [
-                "id",
-                "status",
-                "status_reason",
-                "jobflow_id",
-                "scheduled_at",
-                "started_at",
-                "ready_at",
-                "finished_at",
-                "output_notebook_key",
-                "error",
-            ],
+        "Run": _all_required(
             {
                 "id": INTEGER,
                 "job_id": INTEGER,
@@ -231,31 +220,7 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "created_at": _time(),
             },
         ),
-        "Job": _object(
-            [
-                "id",
-                "identifier",
-                "description",
-                "notebook_name",
-                "notebook_s3_key",
-                "result_visibility",
-                "size",
-                "interval_in_hours",
-                "schedule",
-                "timezone",
-                "job_timeout_hours",
-                "start_date",
-                "end_date",
-                "expired_date",
-                "is_enabled",
-                "emr_release",
-                "parameters",
-                "executor",
-                "next_run_at",
-                "latest_run",
-                "owner",
-                "created_at",
-            ],
+        "Job": _all_required(
             {
                 "id": INTEGER,
                 "identifier": _string(),
@@ -276,7 +241,8 @@ def _schemas(max_size: int, max_lifetime: int) -> dict[str, Any]:
                 "parameters": {"type": "object"},
                 "executor": _string(enum=executors),
                 "next_run_at": _time(True),
-                "latest_run": _nullable(_ref("Run")),
+                # (OpenAPI 3.0 ignores the siblings of a $ref: nullable goes beside an allOf)
+                "latest_run": _nullable({"allOf": [_ref("Run")]}),
                 "owner": _string(),
                 "created_at": _time(),
                 "modified_at": _time(),
@@ -484,7 +450,7 @@ def _paths() -> dict[str, Any]:
         },
         "/keys/{id}": {
             "parameters": [ID],
-            "get": _op("A key with its text", ("200", _ref("Key")), ("404",)),
+            "get": _op("A key with its text", ("200", _ref("KeyDetail")), ("404",)),
             "delete": _op("Delete a key", ("204", None), ("404",)),
         },
         "/keys/{id}/raw": {"parameters": [ID], "get": _op(

@@ -121,7 +121,7 @@ export function ReleaseSelect(props: {
         onChange={e => props.onChange(e.target.value)}
         options={props.releases.map(r => ({
           value: r.version,
-          label: releaseLabel(r)
+          label: releaseLabel(r, trans)
         }))}
       />
     </Field>
@@ -207,7 +207,7 @@ export function LaunchClusterForm(props: {
 
   const submit = async (event: React.FormEvent): Promise<void> => {
     event.preventDefault();
-    const found = validateLaunch(values, config);
+    const found = validateLaunch(values, config, trans);
     setErrors(found);
     setMessage('');
     if (Object.keys(found).length > 0) {
@@ -449,7 +449,7 @@ function ClusterActions(props: {
 
   // The bounds are the server's (GET /config); without them, nothing is sent.
   const resizeError = config
-    ? resizeProblem(size, cluster.size, config)
+    ? resizeProblem(size, cluster.size, config, trans)
     : trans.__('Waiting for the server’s limits.');
   return (
     <div
@@ -481,7 +481,7 @@ function ClusterActions(props: {
                 trans.__(
                   'Cluster %1 now %2.',
                   c.identifier,
-                  expiryText(c, Date.now())
+                  expiryText(c, Date.now(), trans)
                 )
             )
           }
@@ -557,7 +557,7 @@ function ClusterItem(props: {
   // The server lets only a cluster's owner change it (maintainers see it).
   const own = cluster.owner === model.config?.user;
   const detailsId = useId('atmo-cluster-details');
-  const expiry = expiryText(cluster, now);
+  const expiry = expiryText(cluster, now, trans);
   const tone = expiryTone(cluster, now);
   const extensions = cluster.lifetime_extension_count;
   return (
@@ -579,10 +579,12 @@ function ClusterItem(props: {
           </span>
           <span className="atmo-Item-title">{cluster.identifier}</span>
         </button>
-        <StatusBadge status={cluster.status} />
+        <StatusBadge status={cluster.status} trans={trans} />
       </div>
       <div className="atmo-Item-meta">
-        <span title={sizeTitle(cluster.size)}>{sizeText(cluster.size)}</span>
+        <span title={sizeTitle(cluster.size, trans)}>
+          {sizeText(cluster.size, trans)}
+        </span>
         <OwnerLabel
           owner={cluster.owner}
           user={model.config?.user}

@@ -105,17 +105,21 @@ export function ToolkitSwitch(props: {
  */
 export function StatusBadge(props: {
   status: string | null | undefined;
+  trans: TranslationBundle;
 }): JSX.Element {
+  const { trans } = props;
   const tone = props.status ? statusTone(props.status) : 'done';
   return (
     <span
       className={`atmo-Badge atmo-mod-${tone}`}
       title={
-        props.status ? `EMR state: ${statusLabel(props.status)}` : undefined
+        props.status
+          ? trans.__('EMR state: %1', statusLabel(props.status, trans))
+          : undefined
       }
       data-status={props.status ?? ''}
     >
-      {props.status ? props.status.replace(/_/g, ' ') : 'unknown'}
+      {props.status ? props.status.replace(/_/g, ' ') : trans.__('unknown')}
     </span>
   );
 }

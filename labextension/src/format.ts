@@ -1,8 +1,16 @@
 /**
  * Text for people: schedules, relative times, durations, sizes, states.
- * Pure functions (no JupyterLab imports) so they can be unit tested.
+ * Pure functions so they can be unit tested; each takes the translation
+ * bundle last (the model's `trans`; English when left out).
  */
+import { TranslationBundle, nullTranslator } from '@jupyterlab/translation';
+
 import type { IRelease, IRun, RunOutcome } from './api';
+
+/**
+ * The gettext domain of atmo_lab's strings (also the settings schema's).
+ */
+export const DOMAIN = 'atmo_lab';
 
 const MINUTE = 60 * 1000;
 const HOUR = 60 * MINUTE;
@@ -15,42 +23,48 @@ const DAY = 24 * HOUR;
  * @returns "every day", "every week", "every month", "every 6 h" or
  *   "cron 0 6 * * 1 (Europe/Berlin)"
  */
-export function scheduleText(job: {
-  interval_in_hours: number | null;
-  schedule: string | null;
-  timezone: string | null;
-}): string {
+export function scheduleText(
+  job: {
+    interval_in_hours: number | null;
+    schedule: string | null;
+    timezone: string | null;
+  },
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   if (job.schedule) {
-    return `cron ${job.schedule} (${job.timezone || 'UTC'})`;
+    return trans.__('cron %1 (%2)', job.schedule, job.timezone || 'UTC');
   }
   switch (job.interval_in_hours) {
     case 24:
-      return 'every day';
+      return trans.__('every day');
     case 168:
-      return 'every week';
+      return trans.__('every week');
     case 720:
-      return 'every month';
+      return trans.__('every month');
     case null:
     case undefined:
-      return 'no schedule';
+      return trans.__('no schedule');
     default:
-      return `every ${job.interval_in_hours} h`;
+      return trans.__('every %1 h', job.interval_in_hours);
   }
 }
 
 /**
  * The label of an interval choice in the schedule form.
  */
-export function intervalLabel(hours: number): string {
+export function intervalLabel(
+  hours: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   switch (hours) {
     case 24:
-      return 'Daily';
+      return trans.__('Daily');
     case 168:
-      return 'Weekly';
+      return trans.__('Weekly');
     case 720:
-      return 'Monthly (every 30 days)';
+      return trans.__('Monthly (every 30 days)');
     default:
-      return `Every ${hours} h`;
+      return trans.__('Every %1 h', hours);
   }
 }
 
@@ -60,21 +74,28 @@ export function intervalLabel(hours: number): string {
  *
  * @param ms The span in milliseconds (its absolute value is used)
  */
-export function spanText(ms: number): string {
+export function spanText(
+  ms: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   const abs = Math.abs(ms);
   if (abs < MINUTE) {
-    return 'less than a minute';
+    return trans.__('less than a minute');
   }
   const days = Math.floor(abs / DAY);
   const hours = Math.floor((abs % DAY) / HOUR);
   const minutes = Math.floor((abs % HOUR) / MINUTE);
   if (days > 0) {
-    return hours > 0 ? `${days} d ${hours} h` : `${days} d`;
+    return hours > 0
+      ? trans.__('%1 d %2 h', days, hours)
+      : trans.__('%1 d', days);
   }
   if (hours > 0) {
-    return minutes > 0 ? `${hours} h ${minutes} min` : `${hours} h`;
+    return minutes > 0
+      ? trans.__('%1 h %2 min', hours, minutes)
+      : trans.__('%1 h', hours);
   }
-  return `${minutes} min`;
+  return trans.__('%1 min', minutes);
 }
 
 /**
@@ -86,7 +107,11 @@ export function spanText(ms: number): string {
  * @param iso An ISO date-time (null gives an empty string)
  * @param now The current time in ms since the epoch
  */
-export function relativeTime(iso: string | null, now: number): string {
+export function relativeTime(
+  iso: string | null,
+  now: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   if (!iso) {
     return '';
   }
@@ -95,10 +120,12 @@ export function relativeTime(iso: string | null, now: number): string {
     return '';
   }
   const delta = target - now;
-  if (Math.abs(delta) < MINUTE) {
-    return delta >= 0 ? 'in less than a minute' : 'just now';
+  if (delta < 0 && -delta < MINUTE) {
+    return trans.__('just now');
   }
-  return delta > 0 ? `in ${spanText(delta)}` : `${spanText(delta)} ago`;
+  return delta >= 0
+    ? trans.__('in %1', spanText(delta, trans))
+    : trans.__('%1 ago', spanText(delta, trans));
 }
 
 /**
@@ -107,7 +134,8 @@ export function relativeTime(iso: string | null, now: number): string {
  */
 export function expiryText(
   cluster: { expires_at: string | null; is_active: boolean },
-  now: number
+  now: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): string {
   if (!cluster.is_active || !cluster.expires_at) {
     return '';
@@ -116,9 +144,13 @@ export function expiryText(
   if (Number.isNaN(target)) {
     return '';
   }
-  return target > now
-    ? `expires ${relativeTime(cluster.expires_at, now)}`
-    : `expired ${relativeTime(cluster.expires_at, now)}`;
+  const left = target - now;
+  if (left > 0) {
+    return trans.__('expires in %1', spanText(left, trans));
+  }
+  return -left < MINUTE
+    ? trans.__('expired just now')
+    : trans.__('expired %1 ago', spanText(left, trans));
 }
 
 /**
@@ -131,7 +163,8 @@ export function expiryText(
 export function durationText(
   startedAt: string | null,
   finishedAt: string | null,
-  now: number
+  now: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): string {
   if (!startedAt) {
     return '';
@@ -144,32 +177,48 @@ export function durationText(
   const ms = Math.max(0, end - start);
   const seconds = Math.floor(ms / 1000);
   if (seconds < 60) {
-    return `${seconds} s`;
+    return trans.__('%1 s', seconds);
   }
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) {
     const rest = seconds % 60;
-    return rest > 0 ? `${minutes} min ${rest} s` : `${minutes} min`;
+    return rest > 0
+      ? trans.__('%1 min %2 s', minutes, rest)
+      : trans.__('%1 min', minutes);
   }
-  return spanText(ms);
+  return spanText(ms, trans);
 }
 
 /**
  * A byte count as "512 B", "1.5 KB", "12 MB".
  */
-export function bytesText(bytes: number): string {
+export function bytesText(
+  bytes: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   if (!Number.isFinite(bytes) || bytes < 0) {
     return '';
   }
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (value >= 1024 && unit < 4) {
     value /= 1024;
     unit++;
   }
-  const digits = unit === 0 || value >= 10 ? 0 : 1;
-  return `${value.toFixed(digits)} ${units[unit]}`;
+  const shown = value.toFixed(unit === 0 || value >= 10 ? 0 : 1);
+  // One literal per unit, for the translators' catalog.
+  switch (unit) {
+    case 0:
+      return trans.__('%1 B', shown);
+    case 1:
+      return trans.__('%1 KB', shown);
+    case 2:
+      return trans.__('%1 MB', shown);
+    case 3:
+      return trans.__('%1 GB', shown);
+    default:
+      return trans.__('%1 TB', shown);
+  }
 }
 
 /**
@@ -254,13 +303,62 @@ export function outcomeTone(outcome: RunOutcome): StatusTone {
 }
 
 /**
- * A state in words for screen readers and tooltips.
+ * A run's outcome in words (the server's word, translated).
  */
-export function statusLabel(status: string | null | undefined): string {
-  if (!status) {
-    return 'never ran';
+export function outcomeText(
+  outcome: RunOutcome,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
+  switch (outcome) {
+    case 'succeeded':
+      return trans.__('succeeded');
+    case 'failed':
+      return trans.__('failed');
+    case 'timed out':
+      return trans.__('timed out');
+    case 'missed':
+      return trans.__('missed');
+    case 'running':
+      return trans.__('running');
+    case 'stopped':
+      return trans.__('stopped');
+    default:
+      return outcome;
   }
-  return status.toLowerCase().replace(/_/g, ' ');
+}
+
+/**
+ * A state in words for screen readers and tooltips: "terminated with
+ * errors" for `TERMINATED_WITH_ERRORS` (an unknown state in lower case).
+ */
+export function statusLabel(
+  status: string | null | undefined,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
+  switch (status) {
+    case null:
+    case undefined:
+    case '':
+      return trans.__('never ran');
+    case 'STARTING':
+      return trans.__('starting');
+    case 'BOOTSTRAPPING':
+      return trans.__('bootstrapping');
+    case 'RUNNING':
+      return trans.__('running');
+    case 'WAITING':
+      return trans.__('waiting');
+    case 'TERMINATING':
+      return trans.__('terminating');
+    case 'TERMINATED':
+      return trans.__('terminated');
+    case 'TERMINATED_WITH_ERRORS':
+      return trans.__('terminated with errors');
+    case 'MISSED':
+      return trans.__('missed');
+    default:
+      return status.toLowerCase().replace(/_/g, ' ');
+  }
 }
 
 /**
@@ -293,18 +391,20 @@ export function expiryTone(
  */
 export function runSummary(
   run: Pick<IRun, 'outcome' | 'started_at' | 'finished_at' | 'error'> | null,
-  now: number
+  now: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): string {
   if (!run) {
-    return 'never ran';
+    return trans.__('never ran');
   }
-  const parts: string[] = [run.outcome];
-  const duration = durationText(run.started_at, run.finished_at, now);
+  const parts: string[] = [outcomeText(run.outcome, trans)];
+  const duration = durationText(run.started_at, run.finished_at, now, trans);
   if (duration) {
     parts.push(duration);
   }
   if (run.error) {
-    parts.push(`${cellText(run.error.cell_index)}: ${run.error.ename}`);
+    const cell = cellText(run.error.cell_index, trans);
+    parts.push(trans.__('%1: %2', cell, run.error.ename));
   }
   return parts.join(' · ');
 }
@@ -313,37 +413,53 @@ export function runSummary(
  * A failing cell as people count it: "cell 4" for `cell_index` 3 (the
  * server counts from 0), "a cell" when unknown.
  */
-export function cellText(cellIndex: number | null | undefined): string {
+export function cellText(
+  cellIndex: number | null | undefined,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   return typeof cellIndex === 'number' && cellIndex >= 0
-    ? `cell ${cellIndex + 1}`
-    : 'a cell';
+    ? trans.__('cell %1', cellIndex + 1)
+    : trans.__('a cell');
 }
 
 /**
  * The failing cell of a run in one line: "cell 4 raised ValueError: bad".
  */
 export function failingCellText(
-  error: { cell_index: number | null; ename: string; evalue: string } | null
+  error: { cell_index: number | null; ename: string; evalue: string } | null,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): string {
   if (!error) {
     return '';
   }
-  const evalue = error.evalue ? `: ${error.evalue}` : '';
-  return `${cellText(error.cell_index)} raised ${error.ename}${evalue}`;
+  const cell = cellText(error.cell_index, trans);
+  return error.evalue
+    ? trans.__('%1 raised %2: %3', cell, error.ename, error.evalue)
+    : trans.__('%1 raised %2', cell, error.ename);
 }
 
 /**
  * A cluster size in a few words: "1 node", "1 + 3 nodes".
  */
-export function sizeText(size: number): string {
-  return size === 1 ? '1 node' : `1 + ${size} nodes`;
+export function sizeText(
+  size: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
+  return size === 1
+    ? trans.__('1 node')
+    : trans._n('1 + %1 node', '1 + %1 nodes', size);
 }
 
 /**
  * A cluster size in words: "a master node only", "a master and 3 core nodes".
  */
-export function sizeTitle(size: number): string {
-  return size === 1 ? 'a master node only' : `a master and ${size} core nodes`;
+export function sizeTitle(
+  size: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
+  return size === 1
+    ? trans.__('a master node only')
+    : trans._n('a master and %1 core node', 'a master and %1 core nodes', size);
 }
 
 /**
@@ -357,13 +473,16 @@ export function defaultRelease(releases: ReadonlyArray<IRelease>): string {
 /**
  * A release's label in a select.
  */
-export function releaseLabel(release: IRelease): string {
+export function releaseLabel(
+  release: IRelease,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string {
   const marks = [
-    release.is_experimental ? 'experimental' : '',
-    release.is_deprecated ? 'deprecated' : ''
+    release.is_experimental ? trans.__('experimental') : '',
+    release.is_deprecated ? trans.__('deprecated') : ''
   ].filter(Boolean);
   return marks.length
-    ? `${release.version} (${marks.join(', ')})`
+    ? trans.__('%1 (%2)', release.version, marks.join(', '))
     : release.version;
 }
 
@@ -376,19 +495,22 @@ export function nextRunText(
     is_enabled: boolean;
     next_run_at: string | null;
   },
-  now: number
+  now: number,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): string {
   if (job.expired_date) {
-    return 'expired';
+    return trans.__('expired');
   }
   if (!job.is_enabled) {
-    return 'disabled';
+    return trans.__('disabled');
   }
-  if (!job.next_run_at) {
-    return 'no next run';
+  const next = job.next_run_at ? Date.parse(job.next_run_at) : NaN;
+  if (Number.isNaN(next)) {
+    return trans.__('no next run');
   }
-  const when = relativeTime(job.next_run_at, now);
-  return Date.parse(job.next_run_at) <= now ? 'due now' : `next run ${when}`;
+  return next <= now
+    ? trans.__('due now')
+    : trans.__('next run in %1', spanText(next - now, trans));
 }
 
 /**

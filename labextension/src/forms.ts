@@ -6,6 +6,8 @@
  * answer (`errors`) and the ones found here are shown in the same place.
  * The server stays the authority; these checks only save a round trip.
  */
+import { TranslationBundle, nullTranslator } from '@jupyterlab/translation';
+
 import {
   IConfig,
   IJob,
@@ -23,6 +25,7 @@ import {
   ObjectId,
   ResultVisibility
 } from './api';
+import { DOMAIN } from './format';
 import { valueFromInput, valueToInput } from './params';
 
 /**
@@ -38,15 +41,18 @@ export const IDENTIFIER_PATTERN = /^[a-z0-9-]{1,100}$/;
 /**
  * The message for an identifier that does not match the pattern, or null.
  */
-export function identifierProblem(identifier: string): string | null {
+export function identifierProblem(
+  identifier: string,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): string | null {
   if (identifier.length === 0) {
-    return 'Enter an identifier.';
+    return trans.__('Enter an identifier.');
   }
   if (identifier.length > 100) {
-    return 'Use at most 100 characters.';
+    return trans.__('Use at most %1 characters.', 100);
   }
   if (!IDENTIFIER_PATTERN.test(identifier)) {
-    return 'Use lowercase letters, digits and dashes only.';
+    return trans.__('Use lowercase letters, digits and dashes only.');
   }
   return null;
 }
@@ -62,14 +68,18 @@ function wholeNumber(text: string | number): number | null {
 function rangeProblem(
   value: number | null,
   min: number,
-  max: number | null
+  max: number | null,
+  trans: TranslationBundle
 ): string | null {
-  const range = max === null ? `${min} or more` : `from ${min} to ${max}`;
   if (value === null) {
-    return `Enter a whole number ${range}.`;
+    return max === null
+      ? trans.__('Enter a whole number %1 or more.', min)
+      : trans.__('Enter a whole number from %1 to %2.', min, max);
   }
   if (value < min || (max !== null && value > max)) {
-    return `Use a number ${range}.`;
+    return max === null
+      ? trans.__('Use a number %1 or more.', min)
+      : trans.__('Use a number from %1 to %2.', min, max);
   }
   return null;
 }
@@ -119,11 +129,12 @@ export function validateLaunch(
   config: Pick<
     IConfig,
     'max_cluster_size' | 'min_cluster_lifetime' | 'max_cluster_lifetime'
-  >
+  >,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): FieldErrors {
   const errors: FieldErrors = {};
   if (values.identifier !== '') {
-    const problem = identifierProblem(values.identifier);
+    const problem = identifierProblem(values.identifier, trans);
     if (problem) {
       errors.identifier = problem;
     }
@@ -131,7 +142,8 @@ export function validateLaunch(
   const size = rangeProblem(
     wholeNumber(values.size),
     1,
-    config.max_cluster_size
+    config.max_cluster_size,
+    trans
   );
   if (size) {
     errors.size = size;
@@ -139,13 +151,16 @@ export function validateLaunch(
   const lifetime = rangeProblem(
     wholeNumber(values.lifetime_hours),
     config.min_cluster_lifetime,
-    config.max_cluster_lifetime
+    config.max_cluster_lifetime,
+    trans
   );
   if (lifetime) {
     errors.lifetime_hours = lifetime;
   }
   if (values.ssh_key_id === '') {
-    errors.ssh_key_id = 'Add an SSH key first: the cluster needs one.';
+    errors.ssh_key_id = trans.__(
+      'Add an SSH key first: the cluster needs one.'
+    );
   }
   return errors;
 }
@@ -164,7 +179,7 @@ export function launchBody(
   const body: INewCluster = {
     size: Number(values.size),
     lifetime_hours: Number(values.lifetime_hours),
-    ssh_key_id: key ? key.id : values.ssh_key_id
+    ssh_key_id: key ? key.id : Number(values.ssh_key_id)
   };
   if (values.identifier !== '') {
     body.identifier = values.identifier;
@@ -197,19 +212,25 @@ export function extendChoices(
 export function resizeProblem(
   text: string,
   current: number,
-  config: Pick<IConfig, 'min_resize_size' | 'max_cluster_size'>
+  config: Pick<IConfig, 'min_resize_size' | 'max_cluster_size'>,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): string | null {
   const size = wholeNumber(text);
   const problem = rangeProblem(
     size,
     config.min_resize_size,
-    config.max_cluster_size
+    config.max_cluster_size,
+    trans
   );
   if (problem) {
     return problem;
   }
   if (size === current) {
-    return `The cluster already has ${current} nodes.`;
+    return trans._n(
+      'The cluster already has %1 node.',
+      'The cluster already has %1 nodes.',
+      current
+    );
   }
   return null;
 }
@@ -261,19 +282,22 @@ export function readPublicKeyFile(text: string): IPublicKeyFile {
  * Check the add-key form (whether the text is a private key, the server
  * says: it knows every kind).
  */
-export function validateKey(values: INewSSHKey): FieldErrors {
+export function validateKey(
+  values: INewSSHKey,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
+): FieldErrors {
   const errors: FieldErrors = {};
   const title = values.title.trim();
   if (title === '') {
-    errors.title = 'Enter a title, e.g. the computer the key is on.';
+    errors.title = trans.__('Enter a title, e.g. the computer the key is on.');
   } else if (title.length > 100) {
-    errors.title = 'Use at most 100 characters.';
+    errors.title = trans.__('Use at most %1 characters.', 100);
   }
   const key = values.key.trim();
   if (key === '') {
-    errors.key = 'Paste a public key (the contents of a .pub file).';
+    errors.key = trans.__('Paste a public key (the contents of a .pub file).');
   } else if (key.length > 100000) {
-    errors.key = 'This is too long for a public key.';
+    errors.key = trans.__('This is too long for a public key.');
   }
   return errors;
 }
@@ -440,53 +464,61 @@ export function parametersOf(rows: ReadonlyArray<IParameterRow>): JSONObject {
  * @param config `GET /config`
  * @param options `editing`: the identifier and a past start date are kept
  * @param now The current time (ms), for the start date check
+ * @param trans The translation bundle of the messages
  */
 export function validateSchedule(
   values: IScheduleValues,
   config: Pick<IConfig, 'max_cluster_size' | 'job_intervals'>,
   options: { editing?: boolean; originalStart?: string } = {},
-  now: number = Date.now()
+  now: number = Date.now(),
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): FieldErrors {
   const errors: FieldErrors = {};
   if (!options.editing) {
-    const problem = identifierProblem(values.identifier);
+    const problem = identifierProblem(values.identifier, trans);
     if (problem) {
       errors.identifier = problem;
     }
   }
   if (values.description.trim() === '') {
-    errors.description = 'Describe what the notebook does.';
+    errors.description = trans.__('Describe what the notebook does.');
   }
   if (values.kind === 'interval') {
     const hours = wholeNumber(values.interval_in_hours);
     if (hours === null || !config.job_intervals.includes(hours)) {
-      errors.interval_in_hours = 'Choose daily, weekly or monthly.';
+      errors.interval_in_hours = trans.__('Choose daily, weekly or monthly.');
     }
   } else if (values.schedule.trim() === '') {
-    errors.schedule = 'Enter a cron expression.';
+    errors.schedule = trans.__('Enter a cron expression.');
   }
   // (the server judges cron expressions, time zones and parameter names)
   const start = values.start_date ? fromLocalInput(values.start_date) : null;
   if (values.start_date && start === null) {
-    errors.start_date = 'Enter a valid date and time.';
+    errors.start_date = trans.__('Enter a valid date and time.');
   }
   const end = values.end_date ? fromLocalInput(values.end_date) : null;
   if (values.end_date && end === null) {
-    errors.end_date = 'Enter a valid date and time.';
+    errors.end_date = trans.__('Enter a valid date and time.');
   } else if (end !== null) {
     const startMs = start !== null ? Date.parse(start) : now;
     if (Date.parse(end) <= startMs) {
-      errors.end_date = 'The end must be after the start.';
+      errors.end_date = trans.__('The end must be after the start.');
     }
   }
-  const timeout = rangeProblem(wholeNumber(values.job_timeout_hours), 1, 24);
+  const timeout = rangeProblem(
+    wholeNumber(values.job_timeout_hours),
+    1,
+    24,
+    trans
+  );
   if (timeout) {
     errors.job_timeout_hours = timeout;
   }
   const size = rangeProblem(
     wholeNumber(values.size),
     1,
-    config.max_cluster_size
+    config.max_cluster_size,
+    trans
   );
   if (size) {
     errors.size = size;
@@ -498,11 +530,11 @@ export function validateSchedule(
       continue;
     }
     if (name === '') {
-      errors.parameters = 'Name every parameter that has a value.';
+      errors.parameters = trans.__('Name every parameter that has a value.');
       break;
     }
     if (seen.has(name)) {
-      errors.parameters = `"${name}" is given twice.`;
+      errors.parameters = trans.__('"%1" is given twice.', name);
       break;
     }
     seen.add(name);

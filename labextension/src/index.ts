@@ -237,7 +237,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       const { scheduleText } = await import('./format');
       Notification.success(
-        trans.__('Scheduled %1: %2.', job.identifier, scheduleText(job)),
+        trans.__('Scheduled %1: %2.', job.identifier, scheduleText(job, trans)),
         {
           autoClose: 10000,
           actions: [

@@ -16,6 +16,7 @@ import {
   durationText,
   failingCellText,
   nextRunText,
+  outcomeText,
   outcomeTone,
   runSummary,
   scheduleText,
@@ -51,11 +52,11 @@ function OutcomeBadge(props: {
   return (
     <span
       className={`atmo-Badge atmo-mod-${outcomeTone(run.outcome)}`}
-      title={trans.__('EMR state: %1', statusLabel(run.status))}
+      title={trans.__('EMR state: %1', statusLabel(run.status, trans))}
       data-status={run.status}
       data-outcome={run.outcome}
     >
-      {run.outcome}
+      {outcomeText(run.outcome, trans)}
     </span>
   );
 }
@@ -68,7 +69,7 @@ function RunRow(props: {
   trans: TranslationBundle;
 }): JSX.Element {
   const { run, now, trans } = props;
-  const failing = failingCellText(run.error);
+  const failing = failingCellText(run.error, trans);
   return (
     <li
       className="atmo-Run"
@@ -88,7 +89,7 @@ function RunRow(props: {
           {dateTimeText(run.started_at ?? run.scheduled_at)}
         </span>
         <span className="atmo-Muted">
-          {durationText(run.started_at, run.finished_at, now)}
+          {durationText(run.started_at, run.finished_at, now, trans)}
         </span>
         {run.is_manual ? (
           <span className="atmo-Muted">{trans.__('manual')}</span>
@@ -143,7 +144,7 @@ function ResultList(props: {
             <span className="atmo-FileName" title={r.key}>
               {resultName(r.key)}
             </span>
-            <span className="atmo-Muted">{bytesText(r.size)}</span>
+            <span className="atmo-Muted">{bytesText(r.size, trans)}</span>
             {/* as JupyterLab's file browser: "2 hours ago", the date in the tooltip */}
             <span className="atmo-Muted" title={Time.format(r.last_modified)}>
               {Time.formatHuman(r.last_modified)}
@@ -257,7 +258,7 @@ function JobDetails(props: {
         <dt>{trans.__('Notebook')}</dt>
         <dd>{job.notebook_name}</dd>
         <dt>{trans.__('Schedule')}</dt>
-        <dd>{scheduleText(job)}</dd>
+        <dd>{scheduleText(job, trans)}</dd>
         {job.next_run_at && job.is_enabled && !job.expired_date ? (
           <>
             <dt>{trans.__('Next run')}</dt>
@@ -446,9 +447,11 @@ function JobItem(props: {
       </div>
       <div className="atmo-Item-meta">
         <OwnerLabel owner={job.owner} user={model.config?.user} trans={trans} />
-        <span>{scheduleText(job)}</span>
-        <span>{nextRunText(job, now)}</span>
-        <span>{trans.__('latest: %1', runSummary(job.latest_run, now))}</span>
+        <span>{scheduleText(job, trans)}</span>
+        <span>{nextRunText(job, now, trans)}</span>
+        <span>
+          {trans.__('latest: %1', runSummary(job.latest_run, now, trans))}
+        </span>
       </div>
       {props.expanded ? (
         <div id={detailsId}>

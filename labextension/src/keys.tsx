@@ -79,7 +79,7 @@ export function AddKeyForm(props: {
   const submit = async (event: React.FormEvent): Promise<void> => {
     event.preventDefault();
     const body = { title: title.trim(), key: key.trim() };
-    const found = validateKey(body);
+    const found = validateKey(body, trans);
     setErrors(found);
     setMessage('');
     if (Object.keys(found).length > 0) {

@@ -60,6 +60,7 @@ import {
   terminateCluster,
   updateJob
 } from './api';
+import { DOMAIN } from './format';
 import { sortKeysNewestFirst } from './forms';
 import { reconcile, upsert, without } from './state';
 import { errorMessage } from './utils';
@@ -101,7 +102,7 @@ function isNetworkError(reason: unknown): boolean {
 export class AtmoModel implements IDisposable {
   constructor(options: AtmoModel.IOptions) {
     this.serverSettings = options.serverSettings;
-    this.trans = (options.translator ?? nullTranslator).load('atmo_lab');
+    this.trans = (options.translator ?? nullTranslator).load(DOMAIN);
     this._poll = new Poll({
       auto: options.autoStart ?? true,
       factory: () => this._tick(),

@@ -58,7 +58,7 @@ export class NotificationBridge {
             model.trans.__(
               'Cluster %1 extended: it now %2.',
               cluster.identifier,
-              expiryText(cluster, Date.now())
+              expiryText(cluster, Date.now(), model.trans)
             ),
             { autoClose: 5000 }
           );
@@ -98,7 +98,11 @@ export class NotificationBridge {
   }
 
   private _show(item: INotification, toast: boolean): void {
-    const view = notificationView(item, runId => this._model.jobOfRun(runId));
+    const view = notificationView(
+      item,
+      runId => this._model.jobOfRun(runId),
+      this._model.trans
+    );
     Notification.emit(view.message, view.type, {
       // 0: kept in the notification center (the bell) without a toast.
       autoClose: toast ? false : 0,

@@ -136,12 +136,13 @@ export async function openRunOutput(
   runId: ObjectId | null
 ): Promise<string | null> {
   const settings = model.serverSettings;
+  const trans = model.trans;
   try {
     let run: IRun | null =
       runId !== null ? await getRun(settings, runId) : null;
     jobId = jobId ?? run?.job_id ?? null;
     if (jobId === null) {
-      throw new Error('The job of this run is not known any more.');
+      throw new Error(trans.__('The job of this run is not known any more.'));
     }
     const job: IJob =
       model.jobs.find(j => String(j.id) === String(jobId)) ??
@@ -152,7 +153,7 @@ export async function openRunOutput(
     }
     if (!run || !run.output_notebook_key) {
       Notification.warning(
-        `Job ${job.identifier} has no executed notebook yet.`,
+        trans.__('Job %1 has no executed notebook yet.', job.identifier),
         { autoClose: 6000 }
       );
       return null;
@@ -167,9 +168,10 @@ export async function openRunOutput(
     await app.commands.execute('docmanager:open', { path });
     return path;
   } catch (reason) {
-    Notification.error(`Cannot open the output: ${errorMessage(reason)}`, {
-      autoClose: false
-    });
+    Notification.error(
+      trans.__('Cannot open the output: %1', errorMessage(reason)),
+      { autoClose: false }
+    );
     return null;
   }
 }

@@ -400,7 +400,7 @@ export function ScheduleForm(props: {
     ? undefined
     : (errors.identifier ??
       (values.identifier !== ''
-        ? identifierProblem(values.identifier)
+        ? identifierProblem(values.identifier, trans)
         : null) ??
       (availability.state === 'taken' &&
       availability.identifier === values.identifier
@@ -412,7 +412,13 @@ export function ScheduleForm(props: {
 
   const submit = async (event: React.FormEvent): Promise<void> => {
     event.preventDefault();
-    const found = validateSchedule(values, config, { editing });
+    const found = validateSchedule(
+      values,
+      config,
+      { editing },
+      Date.now(),
+      trans
+    );
     if (
       !editing &&
       availability.state === 'taken' &&
@@ -569,7 +575,7 @@ export function ScheduleForm(props: {
                 onChange={e => set('interval_in_hours', e.target.value)}
                 options={config.job_intervals.map(h => ({
                   value: String(h),
-                  label: intervalLabel(h)
+                  label: intervalLabel(h, trans)
                 }))}
               />
             </Field>

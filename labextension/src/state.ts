@@ -3,7 +3,15 @@
  * identity of unchanged rows so React re-renders only what changed), the
  * bookkeeping of shown notifications, and what a notification offers.
  */
+import { TranslationBundle, nullTranslator } from '@jupyterlab/translation';
+
 import { INotification, ObjectId } from './api';
+import { DOMAIN } from './format';
+
+/**
+ * The hours that a cluster-expiring toast's action adds.
+ */
+export const EXTEND_HOURS = 2;
 
 /**
  * Reconcile a freshly fetched list with the current one.
@@ -131,15 +139,11 @@ export interface INotificationView {
 }
 
 /**
- * The job id a notification refers to: `object.job_id` when the server
- * sends it, the object's id when it is a job, else null.
+ * The job id a notification refers to: the object's id when it is a job,
+ * else null.
  */
 function jobIdOf(n: INotification): ObjectId | null {
-  const object = n.object;
-  if (object.job_id !== undefined && object.job_id !== null) {
-    return object.job_id;
-  }
-  return object.type === 'job' ? object.id : null;
+  return n.object.type === 'job' ? n.object.id : null;
 }
 
 /**
@@ -148,10 +152,12 @@ function jobIdOf(n: INotification): ObjectId | null {
  * @param n The notification
  * @param findJobOfRun Looks up the job whose runs include a run id (the
  *   sidebar knows each job's latest run), for notifications about a run
+ * @param trans The translation bundle of the action labels
  */
 export function notificationView(
   n: INotification,
-  findJobOfRun: (runId: ObjectId) => ObjectId | null = () => null
+  findJobOfRun: (runId: ObjectId) => ObjectId | null = () => null,
+  trans: TranslationBundle = nullTranslator.load(DOMAIN)
 ): INotificationView {
   const message = n.subject.replace(/^\[atmo_lab\]\s*/, '');
   switch (n.kind) {
@@ -162,9 +168,9 @@ export function notificationView(
         actions: [
           {
             kind: 'extend',
-            label: 'Extend 2 h',
+            label: trans.__('Extend %1 h', EXTEND_HOURS),
             clusterId: n.object.id,
-            hours: 2
+            hours: EXTEND_HOURS
           }
         ]
       };
@@ -173,17 +179,23 @@ export function notificationView(
         message,
         type: 'info',
         actions: [
-          { kind: 'show-cluster', label: 'Show', clusterId: n.object.id }
+          {
+            kind: 'show-cluster',
+            label: trans.__('Show'),
+            clusterId: n.object.id
+          }
         ]
       };
     case 'run_failed':
     case 'run_timed_out': {
       const runId = n.object.type === 'run' ? n.object.id : null;
-      const jobId = jobIdOf(n) ?? (runId !== null ? findJobOfRun(runId) : null);
+      const jobId = runId !== null ? findJobOfRun(runId) : jobIdOf(n);
       return {
         message,
         type: 'error',
-        actions: [{ kind: 'open-output', label: 'Open output', jobId, runId }]
+        actions: [
+          { kind: 'open-output', label: trans.__('Open output'), jobId, runId }
+        ]
       };
     }
     case 'job_expired': {
@@ -192,7 +204,9 @@ export function notificationView(
         message,
         type: 'info',
         actions:
-          jobId === null ? [] : [{ kind: 'show-job', label: 'Show job', jobId }]
+          jobId === null
+            ? []
+            : [{ kind: 'show-job', label: trans.__('Show job'), jobId }]
       };
     }
     default:

@@ -357,7 +357,7 @@ describe('schedule form', () => {
       size: 1,
       interval_in_hours: 24,
       schedule: null,
-      timezone: null,
+      timezone: 'UTC',
       job_timeout_hours: 24,
       start_date: '2026-11-01T06:00:00Z',
       end_date: null,
@@ -369,7 +369,8 @@ describe('schedule form', () => {
       next_run_at: null,
       latest_run: null,
       owner: 'ann',
-      created_at: '2026-11-01T06:00:00Z'
+      created_at: '2026-11-01T06:00:00Z',
+      modified_at: '2026-11-01T06:00:00Z'
     };
     const values = scheduleValuesOfJob(job, CONFIG);
     expect(jobChanges(values, job)).toEqual({});

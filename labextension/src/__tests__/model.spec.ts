@@ -39,8 +39,8 @@ const cluster = (id: number, status = 'WAITING') => ({
   emr_release: '7.5.0',
   jobflow_id: `j-${id}`,
   status,
-  status_reason: null,
-  master_address: null,
+  status_reason: '',
+  master_address: '',
   created_at: '2026-11-21T08:00:00Z',
   started_at: null,
   ready_at: null,
@@ -48,7 +48,10 @@ const cluster = (id: number, status = 'WAITING') => ({
   expires_at: '2026-11-21T16:00:00Z',
   is_active: true,
   is_expiring_soon: false,
-  owner: 'ann'
+  owner: 'ann',
+  spark_connect_url: null,
+  spark_version: null,
+  ssh_tunnel: null
 });
 
 const key = (id: number, created_at: string) => ({

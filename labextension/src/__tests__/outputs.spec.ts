@@ -13,6 +13,7 @@ import {
 
 const run = (id: number, fields: Partial<IRun> = {}): IRun => ({
   id,
+  job_id: 1,
   status: 'TERMINATED',
   status_reason: '',
   jobflow_id: null,
@@ -25,6 +26,10 @@ const run = (id: number, fields: Partial<IRun> = {}): IRun => ({
   outcome: 'succeeded',
   is_active: false,
   output_pruned_at: null,
+  executor: 'local',
+  is_manual: false,
+  duration_seconds: 7,
+  created_at: '2026-11-21T08:00:00Z',
   ...fields
 });
 

@@ -96,10 +96,6 @@ describe('notificationView', () => {
     expect(byRun.actions).toEqual([
       { kind: 'open-output', label: 'Open output', jobId: 4, runId: 9 }
     ]);
-    const withJobId = notificationView(
-      note(3, 'run_timed_out', { type: 'run', id: 9, job_id: 6 } as any)
-    );
-    expect(withJobId.actions[0]).toMatchObject({ jobId: 6, runId: 9 });
     const byJob = notificationView(
       note(4, 'run_failed', { type: 'job', id: 6 })
     );
