@@ -341,28 +341,3 @@ def test_progress_bar_while_the_cluster_comes_up(core, opened):
     assert not is_shown(shown.progress) and shown.progress.value == 3
     assert shown.tunnel_command == tunnel(shown.cluster["master_address"])
     assert shown.thread is not None and shown.thread.is_alive()  # still watching until it ends
-
-
-def test_the_widgets_never_import_the_api():
-    """The widgets and atmo_lab.api share atmo_lab.backend; the API imports the widgets to
-    display clusters, so a widget importing the API (even lazily) would be a cycle."""
-    import ast
-    from pathlib import Path
-
-    import atmo_lab.widgets
-
-    folder = Path(atmo_lab.widgets.__file__).parent
-    found = []
-    for path in folder.glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.Import):
-                modules = {alias.name for alias in node.names}
-            elif isinstance(node, ast.ImportFrom):
-                base = ["atmo_lab", "widgets"][: 3 - node.level] if node.level else []
-                module = ".".join([*base, *([node.module] if node.module else [])])
-                modules = {module, *(f"{module}.{alias.name}" for alias in node.names)}
-            else:
-                continue
-            if "atmo_lab.api" in modules:
-                found.append(f"{path.name}:{node.lineno}")
-    assert found == []
