@@ -1,4 +1,4 @@
-"""The labextension's generated API types (labextension/src/schema.d.ts) match the document."""
+"""The labextension's generated API types (labextension/src/openapi.ts) match the document."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 LABEXTENSION = Path(__file__).resolve().parent.parent / "labextension"
-COMMITTED = LABEXTENSION / "src" / "schema.d.ts"
+COMMITTED = LABEXTENSION / "src" / "openapi.ts"
 REGENERATE = "cd labextension && PATH=../.venv/bin:$PATH jlpm generate:api"
 
 
@@ -24,14 +24,14 @@ def test_generated_types_are_up_to_date(tmp_path):
     path = tool_path()
     jlpm = shutil.which("jlpm", path=path)
     if shutil.which("node", path=path) is None or jlpm is None:
-        pytest.skip("node or jlpm is not installed: cannot regenerate schema.d.ts")
+        pytest.skip("node or jlpm is not installed: cannot regenerate openapi.ts")
     if not (LABEXTENSION / "node_modules" / "openapi-typescript").is_dir():
         pytest.skip("openapi-typescript is not installed (run jlpm install in labextension)")
-    fresh = tmp_path / "schema.d.ts"
+    fresh = tmp_path / "openapi.ts"
     env = {**os.environ, "PATH": path, "PYTHON": sys.executable}
     subprocess.run(
         [jlpm, "generate:api", str(fresh)], cwd=LABEXTENSION, env=env, check=True, timeout=120
     )
     assert fresh.read_text() == COMMITTED.read_text(), (
-        f"labextension/src/schema.d.ts is stale: regenerate it with `{REGENERATE}`"
+        f"labextension/src/openapi.ts is stale: regenerate it with `{REGENERATE}`"
     )

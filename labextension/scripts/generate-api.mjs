@@ -1,8 +1,8 @@
 /**
- * Write the TypeScript types of the REST API (src/schema.d.ts) from the
+ * Write the TypeScript types of the REST API (src/openapi.ts) from the
  * server's OpenAPI document, as atmo_lab.openapi builds it.
  *
- * Usage: `jlpm generate:api [out]` (default src/schema.d.ts). The document
+ * Usage: `jlpm generate:api [out]` (default src/openapi.ts). The document
  * comes from `$PYTHON` (default `python`, e.g. the .venv's) run in the
  * repository, so the types follow its Python code, not a running server. tests/test_openapi_types.py
  * fails when the committed file differs from what this writes.
@@ -17,7 +17,7 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import * as prettier from 'prettier';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_OUT = join(HERE, '..', 'src', 'schema.d.ts');
+const DEFAULT_OUT = join(HERE, '..', 'src', 'openapi.ts');
 // The repository's atmo_lab, not an installed copy.
 const REPO = join(HERE, '..', '..');
 // Without settings: the defaults of the limits, which the types do not show.
