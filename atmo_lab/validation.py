@@ -16,7 +16,6 @@ IDENTIFIER_HELP = "Use 1 to 100 lowercase letters, digits and hyphens."
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 # A ``\uD800``-``\uDFFF`` escape: JSON allows lone surrogates, which no store can hold.
 SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-SURROGATE_ESCAPE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")  # (the same, in decoded text)
 
 
 class LoneSurrogate(ValueError):

@@ -103,14 +103,6 @@ class LocalConnectServer:
     def is_running(self) -> bool:
         return self.process.poll() is None
 
-    def rss_bytes(self) -> int:
-        import psutil
-
-        try:
-            return int(psutil.Process(self.pid).memory_info().rss)
-        except psutil.NoSuchProcess:
-            return 0
-
     def log_tail(self, lines: int = 30) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])

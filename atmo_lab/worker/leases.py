@@ -9,7 +9,7 @@ import socket
 from typing import TYPE_CHECKING
 
 import psutil
-from sqlalchemy import String, delete, select, update
+from sqlalchemy import String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,8 +70,3 @@ def acquire(core: Core, name: str, ttl: dt.timedelta) -> bool:
 def release(core: Core, name: str) -> None:
     with core.store.session() as session:
         session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder_id()))
-
-
-def holders(core: Core) -> dict[str, str]:
-    with core.store.reader() as session:
-        return dict(session.execute(select(Lease.name, Lease.holder)).tuples())

@@ -44,39 +44,6 @@ export type JSONValue =
 export type JSONObject = { [key: string]: JSONValue };
 
 /**
- * The EMR cluster state vocabulary, used for clusters and job runs.
- */
-export type EMRState =
-  | 'STARTING'
-  | 'BOOTSTRAPPING'
-  | 'RUNNING'
-  | 'WAITING'
-  | 'TERMINATING'
-  | 'TERMINATED'
-  | 'TERMINATED_WITH_ERRORS';
-
-/**
- * The states in which a cluster (or run) counts as active.
- */
-export const ACTIVE_STATES: ReadonlyArray<EMRState> = [
-  'STARTING',
-  'BOOTSTRAPPING',
-  'RUNNING',
-  'WAITING',
-  'TERMINATING'
-];
-
-/**
- * Whether `status` is one of the active states.
- *
- * @param status An EMR state
- * @returns True for the first five states of the vocabulary
- */
-export function isActiveState(status: string): boolean {
-  return (ACTIVE_STATES as ReadonlyArray<string>).includes(status);
-}
-
-/**
  * Where scheduled notebooks run.
  */
 export type JobExecutor = Schemas['Job']['executor'];

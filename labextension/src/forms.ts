@@ -22,7 +22,6 @@ import {
   JSONObject,
   JobExecutor,
   JobInterval,
-  ObjectId,
   ResultVisibility
 } from './api';
 import { DOMAIN } from './format';
@@ -650,13 +649,6 @@ export function jobChanges(values: IScheduleValues, job: IJob): IJobPatch {
     changes.parameters = parameters;
   }
   return changes;
-}
-
-/**
- * The id of an object as a string (for form values and DOM ids).
- */
-export function idText(id: ObjectId | null | undefined): string {
-  return id === null || id === undefined ? '' : String(id);
 }
 
 /**

@@ -3,7 +3,7 @@
  */
 import { ServerConnection } from '@jupyterlab/services';
 
-import { getConfig, isActiveState, listClusters } from '../api';
+import { getConfig, listClusters } from '../api';
 import { AtmoApiError, apiUrl, requestAPI } from '../request';
 import {
   apiPath,
@@ -87,13 +87,6 @@ describe('messages', () => {
     expect(errorMessage('plain')).toBe('plain');
     expect(errorMessage({ message: 'obj' })).toBe('obj');
     expect(errorMessage(42)).toBe('42');
-  });
-
-  it('knows the active EMR states', () => {
-    expect(isActiveState('WAITING')).toBe(true);
-    expect(isActiveState('TERMINATING')).toBe(true);
-    expect(isActiveState('TERMINATED')).toBe(false);
-    expect(isActiveState('TERMINATED_WITH_ERRORS')).toBe(false);
   });
 });
 
