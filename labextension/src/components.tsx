@@ -1,11 +1,10 @@
 /**
  * Small shared React components and hooks of the sidebar and the forms.
  */
+import { Switch, type SwitchElement } from '@jupyter/react-components';
 import { Clipboard } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { Switch } from '@jupyterlab/ui-components';
 import { ISignal } from '@lumino/signaling';
-import { Widget } from '@lumino/widgets';
 import * as React from 'react';
 
 import { AtmoApiError } from './request';
@@ -48,9 +47,9 @@ export function useId(prefix: string): string {
 }
 
 /**
- * JupyterLab's `Switch` (a Lumino widget: a `role="switch"` button named by
- * its label) in a React tree. `onChange` is called for the user's clicks
- * only, never for `value` changes coming from the props.
+ * The toolkit's switch (`jp-switch`), named by its label. `onChange` is
+ * called when the user changes it, not when `value` comes from the props
+ * (the element also reports those).
  */
 export function ToolkitSwitch(props: {
   value: boolean;
@@ -60,44 +59,23 @@ export function ToolkitSwitch(props: {
   className?: string;
   onChange: (value: boolean) => void;
 }): JSX.Element {
-  const host = React.useRef<HTMLDivElement>(null);
-  const widget = React.useRef<Switch | null>(null);
-  const syncing = React.useRef(false);
-  const onChange = React.useRef(props.onChange);
-  onChange.current = props.onChange;
-
-  React.useEffect(() => {
-    const toggle = new Switch();
-    toggle.valueChanged.connect((_, change) => {
-      if (!syncing.current) {
-        onChange.current(change.newValue);
-      }
-    });
-    widget.current = toggle;
-    Widget.attach(toggle, host.current!);
-    return () => {
-      widget.current = null;
-      toggle.dispose();
-    };
-  }, []);
-
-  React.useEffect(() => {
-    const toggle = widget.current;
-    if (!toggle) {
-      return;
-    }
-    syncing.current = true;
-    toggle.value = props.value;
-    syncing.current = false;
-    toggle.label = props.label;
-    toggle.caption = props.caption ?? '';
-    const button = toggle.node.querySelector('button');
-    if (button) {
-      button.disabled = props.disabled ?? false;
-    }
-  });
-
-  return <div ref={host} className={props.className} />;
+  const { value, onChange } = props;
+  return (
+    <Switch
+      className={props.className}
+      checked={value}
+      title={props.caption}
+      disabled={props.disabled}
+      onChange={event => {
+        const checked = (event.target as SwitchElement).checked;
+        if (checked !== value) {
+          onChange(checked);
+        }
+      }}
+    >
+      {props.label}
+    </Switch>
+  );
 }
 
 /**
