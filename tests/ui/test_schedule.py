@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -237,6 +238,8 @@ def test_a_failed_run_shows_its_cell_and_notifies(page: Any, lab: Lab) -> None:
             "description": "fails in its second cell",
             "notebook_path": "fails.ipynb",
             "executor": "local",
+            # not due yet: only the run started below runs (and fails, and notifies once)
+            "start_date": (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).isoformat(),
         },
     )
     sidebar = sidebar_section(page, "Jobs")
