@@ -81,7 +81,7 @@ def _time_field(name: str, doc: str) -> Any:
 
 
 class Cluster:
-    """One of your EMR clusters; attributes mirror the REST cluster object (API §3.3).
+    """One of your EMR clusters; attributes mirror the REST cluster object.
 
     Times (``*_at``) are timezone-aware :class:`datetime.datetime` objects (UTC);
     :meth:`to_dict` returns the REST object itself. In a notebook the object displays as a live

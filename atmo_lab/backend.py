@@ -118,7 +118,7 @@ def schedule(
     notebook_name: str | None = None,
     core: Core | None = None,
 ) -> dict[str, Any]:
-    """Schedule a notebook; returns the job (API §3.4).
+    """Schedule a notebook; returns the job.
 
     `notebook` is a path to an ``.ipynb`` file (its saved content is uploaded) or the notebook
     JSON itself with `notebook_name`. Run it every `interval_in_hours` (24, 168 = the default,

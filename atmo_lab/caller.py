@@ -1,4 +1,4 @@
-"""Who is asking: the owner rule of docs/API.md §3."""
+"""Who is asking: each object belongs to one owner, who alone may change it."""
 
 from __future__ import annotations
 

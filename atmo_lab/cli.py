@@ -1,4 +1,4 @@
-"""``atmo-lab``: the demo, the team service, a standalone worker and one maintenance tick (docs/API.md §4)."""
+"""``atmo-lab``: the demo, the team service, a standalone worker and one maintenance tick."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Base REST handler: authentication, the caller, JSON in/out and error mapping (API §3)."""
+"""Base REST handler: authentication, the caller, JSON in/out and error mapping."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         return self.settings["atmo_lab_executor"]
 
     def caller(self) -> Caller:
-        """The owner this request acts for (docs/API.md §3)."""
+        """The owner this request acts for."""
         settings = self.core.settings
         if not settings.multi_user:
             return self.core.caller()
@@ -130,7 +130,7 @@ class AtmoHandler(ExtensionHandlerMixin, APIHandler):
         ]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
-        if status_code == 405:  # RFC 9110 §15.5.6: a 405 lists the methods that are allowed
+        if status_code == 405:  # a 405 lists the methods that are allowed (HTTP's rule)
             self.set_header("Allow", ", ".join(self.allowed_methods()))
         exc = kwargs.get("exc_info", (None, None, None))[1]
         errors: dict[str, str] = {}

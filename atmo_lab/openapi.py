@@ -535,7 +535,7 @@ def openapi_document(base_url: str = "/", settings: Settings | None = None) -> d
         "info": {
             "title": "atmo_lab",
             "version": __version__,
-            "description": "EMR clusters, SSH keys and scheduled notebooks (docs/API.md).",
+            "description": "EMR clusters, SSH keys and scheduled notebooks.",
         },
         "servers": [{"url": base_url.rstrip("/") + API_BASE}],
         "security": [{"token": []}],

@@ -84,7 +84,7 @@ def _default_region() -> str:
 
 
 class AtmoLabConfig(HasTraits):
-    """The configurable traits (``c.AtmoLabApp.<name>``); see docs/API.md §2."""
+    """The configurable traits (``c.AtmoLabApp.<name>``)."""
 
     db_url = Unicode(
         "", help="SQLAlchemy URL of the state store (default: SQLite under the Jupyter data dir)"

@@ -53,7 +53,7 @@ NOTES: list[str] = []
 
 
 def hello_notebook() -> dict[str, Any]:
-    """The trivial notebook both schedulers run (peers' recipe)."""
+    """The trivial notebook both schedulers run (a parameters cell and a print)."""
 
     def cell(source: str, tags: list[str] | None = None) -> dict[str, Any]:
         return {

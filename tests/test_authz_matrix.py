@@ -9,7 +9,7 @@ acts on a fresh object of alice's:
 - another user gets 404 on alice's objects and learns nothing (no field of the object is in
   the reply), and lists show only their own objects;
 - a maintainer may see everyone's clusters and jobs (``?owner=all``), read and run others'
-  jobs, but not change or delete anything of others' (404) — docs/API.md §3;
+  jobs, but not change or delete anything of others' (404);
 - no credentials: 403 everywhere;
 - a refused request changes nothing (the owner sees the same object afterwards).
 

@@ -1,4 +1,4 @@
-"""Releases, config and clusters over REST against the moto server (API §3.1, §3.3)."""
+"""Releases, config and clusters over REST against the moto server."""
 
 from __future__ import annotations
 

@@ -48,10 +48,10 @@ CODE = "atmo-lab-code"
 # Checks that flag documented behaviour, so they are off for every operation.
 EXCLUDED_CHECKS = {
     # It expects 401 when the Authorization header is left out; jupyter_server answers 403 for
-    # every unauthenticated request, which is the contract (docs/API.md §3, "an
+    # every unauthenticated request, which is the contract ("an
     # unauthenticated request gets 403"). ignored_auth still checks that such requests are
     # refused, and test_authz_matrix.py checks 403 on every route.
-    "missing_required_header": "unauthenticated requests get 403 (API.md §3), not 401",
+    "missing_required_header": "unauthenticated requests get 403, not 401",
     # It needs several users' credentials in a Web Fuzzing Commons auth file; the fuzzed server
     # has one owner. test_authz_matrix.py checks owner, other user, maintainer and anonymous on
     # every route instead.

@@ -96,7 +96,7 @@ async def test_identifiers_that_are_not_identifiers(api: Any, aws: Any, core: An
         for identifier in [*BAD_IDENTIFIERS, "", None, 5, ["a"]]:
             reply = await api("POST", "jobs", job_body(identifier))
             refused(reply, 400, "identifier", identifier)
-    # an empty cluster identifier means "generate one" (docs/API.md §3.3)
+    # an empty cluster identifier means "generate one"
     reply = await api("POST", "clusters", {"identifier": "", "size": 1, "ssh_key_id": key_id})
     assert reply.code == 201 and reply.json["identifier"], reply.body
 

@@ -1,4 +1,4 @@
-"""Scheduled notebook jobs over REST against the moto server (API §3.4): intake, edits,
+"""Scheduled notebook jobs over REST against the moto server: intake, edits,
 deletion, access, results, downloads and the EMR run path."""
 
 from __future__ import annotations

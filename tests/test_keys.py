@@ -1,4 +1,4 @@
-"""SSH keys over REST (API §3.2), validation order and messages as ATMO (reference §3.4)."""
+"""SSH keys over REST: validation order and messages as ATMO had them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The CLI, worker and kernels read the same Jupyter config files as the server (API §2)."""
+"""The CLI, worker and kernels read the same Jupyter config files as the server."""
 
 from __future__ import annotations
 

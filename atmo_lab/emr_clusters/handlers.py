@@ -1,4 +1,4 @@
-"""REST routes for releases and clusters (API §3.1, §3.3)."""
+"""REST routes for releases and clusters."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Cluster operations for a caller: launch, list, extend, resize, terminate (API §3.3)."""
+"""Cluster operations for a caller: launch, list, extend, resize, terminate."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Checking the fields of a job for create and edit, and the schedule preview (docs/API.md §3.4)."""
+"""Checking the fields of a job for create and edit, and the schedule preview."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""REST routes for scheduled notebook jobs (API §3.4)."""
+"""REST routes for scheduled notebook jobs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scheduled notebook jobs for a caller (API §3.4), and the worker's entry points.
+"""Scheduled notebook jobs for a caller, and the worker's entry points.
 
 Owners do everything with their jobs; maintainers may read and run anyone's jobs but not
 change or delete them; everyone else gets 404.

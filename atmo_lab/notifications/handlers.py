@@ -1,4 +1,4 @@
-"""REST routes for notifications (API §3.5)."""
+"""REST routes for notifications."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Recording, listing and mailing notifications (API §3.5)."""
+"""Recording, listing and mailing notifications."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""REST routes for SSH keys (API §3.2)."""
+"""REST routes for SSH keys."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def _service_url_from_config() -> str:
 
 @dataclass(frozen=True)
 class Route:
-    """A core call answered by one REST route of docs/API.md §3.
+    """A core call answered by one REST route of the service.
 
     `params` names the call's positional arguments after ``core``. Those in `path` fill it;
     ``caller`` is dropped (the service knows the caller from the token alone); the rest form

@@ -43,7 +43,7 @@ class ClusterPanel(W.VBox):
     """
 
     cluster_id = Int(0, help="Id of the cluster shown")
-    cluster = Dict(help="The cluster (REST object of API §3.3), updated while watching")
+    cluster = Dict(help="The cluster (its REST object), updated while watching")
     status = Unicode("", help="EMR state of the cluster")
     tunnel_command = Unicode("", help="SSH tunnel command, once WAITING with a master address")
     watching = Bool(False, help="True while the polling thread runs")

@@ -170,7 +170,7 @@ class JobPanel(W.VBox):
     """
 
     notebook_path = Unicode("", help="Path of the notebook the form schedules")
-    jobs: List[dict[str, Any]] = List(help="Your jobs (REST objects of API §3.4), newest first")
+    jobs: List[dict[str, Any]] = List(help="Your jobs (their REST objects), newest first")
 
     def __init__(
         self, notebook_path: str | None = None, core: Core | None = None, **kwargs: Any

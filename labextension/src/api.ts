@@ -1,5 +1,5 @@
 /**
- * Typed client for the atmo_lab REST API (docs/API.md §3).
+ * Typed client for the atmo_lab REST API.
  *
  * Every function takes the JupyterLab `ServerConnection.ISettings`
  * (`app.serviceManager.serverSettings`) and calls
@@ -22,7 +22,7 @@ import { apiPath, withQuery } from './utils';
 type Schemas = components['schemas'];
 
 /**
- * An object id as the server sends it. API.md does not fix its JSON type;
+ * An object id as the server sends it. The API does not fix its JSON type;
  * treat it as opaque and send it back as received.
  */
 export type ObjectId = number | string;

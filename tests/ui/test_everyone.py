@@ -1,5 +1,5 @@
 """The maintainer's "Everyone's" view in the sidebar: other users' clusters and jobs, with
-their owner, behind a switch that only a maintainer sees (docs/API.md §3, `?owner=all`)."""
+their owner, behind a switch that only a maintainer sees (`?owner=all`)."""
 
 from __future__ import annotations
 
